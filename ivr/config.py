@@ -1,0 +1,227 @@
+"""One frozen Settings object, built once from the environment (and an optional file).
+
+Every setting is an ``IVR_*`` environment variable. Values are validated at start:
+a bad value stops the program with one message naming the variable. The full
+reference lives in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _text(name: str, raw: str) -> str:
+    if "\r" in raw or "\n" in raw or "${" in raw:
+        raise SettingsError(f"{name}: line breaks and '${{' are not allowed")
+    return raw
+
+
+def _integer(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name}: {value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def _number(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: {raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name}: {value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def _port(name: str, raw: str) -> int:
+    return _integer(1, 65535)(name, raw)
+
+
+def _boolean(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}: {raw!r} is not true/false")
+
+
+def _path(name: str, raw: str) -> Path:
+    return Path(_text(name, raw)).expanduser()
+
+
+def _nanp_number(name: str, raw: str) -> str:
+    """Return a North American number as 10 digits (e.g. 4189620327)."""
+    try:
+        parsed = phonenumbers.parse(raw, "CA")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or parsed.country_code != 1 or not phonenumbers.is_valid_number(parsed):
+        raise SettingsError(f"{name}: {raw!r} is not a valid North American number")
+    return str(parsed.national_number)
+
+
+def _caller_id_name(name: str, raw: str) -> str:
+    value = _text(name, raw).strip()
+    if not value or len(value) > 40 or any(c in value for c in '"<>;\\'):
+        raise SettingsError(f"{name}: {raw!r} must be 1-40 characters without \" < > ; \\")
+    return value
+
+
+def _smtp_tls(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"starttls", "tls", "none"}:
+        raise SettingsError(f"{name}: {raw!r} must be one of starttls, tls, none")
+    return value
+
+
+def _database_url(name: str, raw: str) -> str:
+    value = _text(name, raw).strip()
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{name}: must start with postgresql:// (or be empty for embedded)")
+    return value
+
+
+def _secret(name: str, raw: str) -> str:
+    if raw and len(raw) < 16:
+        raise SettingsError(f"{name}: must be at least 16 characters")
+    return raw
+
+
+def _setting(default: Any, parse: Callable[[str, str], Any], doc: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one running Information ITUM."""
+
+    data_dir: Path = _setting(Path("var"), _path, "Where state lives (embedded database, audio)")
+    database_url: str = _setting(
+        "", _database_url, "PostgreSQL URL; empty starts an embedded PostgreSQL in data_dir"
+    )
+    database_connect_attempts: int = _setting(
+        8, _integer(1, 100), "Attempts to reach the database at start, with backoff"
+    )
+    web_host: str = _setting("127.0.0.1", _text, "Address of the admin and portal web server")
+    web_port: int = _setting(8080, _port, "Port of the web server")
+    secret_key: str = _setting(
+        "", _secret, "Key for session and CSRF tokens (>= 16 chars); empty: random per start"
+    )
+    ami_host: str = _setting("127.0.0.1", _text, "Asterisk Manager Interface host")
+    ami_port: int = _setting(5038, _port, "Asterisk Manager Interface port")
+    ami_user: str = _setting("ivr", _text, "AMI user (least privilege)")
+    ami_secret: str = _setting("", _secret, "AMI secret (>= 16 chars)")
+    fastagi_host: str = _setting("127.0.0.1", _text, "FastAGI server bind address")
+    fastagi_port: int = _setting(4573, _port, "FastAGI server port")
+    asterisk_root: Path = _setting(
+        Path("/"), _path, "Root of the Asterisk installation (a chroot, or / on the host)"
+    )
+    sip_trunk_host: str = _setting("127.0.0.1", _text, "Carrier SIP trunk host")
+    sip_trunk_port: int = _setting(5070, _port, "Carrier SIP trunk port")
+    sip_trunk_user: str = _setting("", _text, "Carrier SIP trunk user (empty: no auth)")
+    sip_trunk_password: str = _setting("", _text, "Carrier SIP trunk password")
+    sip_bind_port: int = _setting(5060, _port, "Port the product's Asterisk listens on for SIP")
+    caller_id_name: str = _setting("Information ITUM", _caller_id_name, "Caller ID name shown")
+    caller_id_number: str = _setting("4189620327", _nanp_number, "Caller ID number shown")
+    retry_count: int = _setting(2, _integer(0, 10), "Call-backs after busy or no answer")
+    retry_delay_seconds: float = _setting(
+        300.0, _number(0.0, 86400.0), "Delay before each call-back"
+    )
+    max_concurrent_calls: int = _setting(20, _integer(1, 1000), "Trunk channels in use at most")
+    calls_per_second: float = _setting(5.0, _number(0.1, 1000.0), "Call attempts per second")
+    ring_timeout_seconds: int = _setting(30, _integer(5, 120), "How long a call may ring")
+    smpp_host: str = _setting("127.0.0.1", _text, "SMPP gateway host")
+    smpp_port: int = _setting(2775, _port, "SMPP gateway port")
+    smpp_system_id: str = _setting("ivr", _text, "SMPP system_id")
+    smpp_password: str = _setting("", _text, "SMPP password")
+    smpp_source_addr: str = _setting("4189620327", _text, "SMS sender address")
+    sms_per_second: float = _setting(10.0, _number(0.1, 1000.0), "SMS submitted per second")
+    smtp_host: str = _setting("127.0.0.1", _text, "SMTP relay host")
+    smtp_port: int = _setting(587, _port, "SMTP relay port")
+    smtp_user: str = _setting("", _text, "SMTP user (empty: no auth)")
+    smtp_password: str = _setting("", _text, "SMTP password")
+    smtp_tls: str = _setting("starttls", _smtp_tls, "starttls, tls or none")
+    smtp_from: str = _setting(
+        "Information ITUM <alertes@itum.invalid>", _text, "From address of alert emails"
+    )
+    log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
+
+    @property
+    def embedded_database_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+PREFIX = "IVR_"
+
+
+def setting_docs() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting, for the docs."""
+    return [
+        (PREFIX + f.name.upper(), str(f.default), f.metadata["doc"]) for f in fields(Settings)
+    ]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines (comments and blank lines ignored)."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep:
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from ``environ`` (default: os.environ).
+
+    ``IVR_SETTINGS_FILE`` may name a KEY=VALUE file; the environment wins over it.
+    ``overrides`` (already typed values) win over both; tests use them.
+    """
+    env = dict(os.environ if environ is None else environ)
+    file_name = env.get(PREFIX + "SETTINGS_FILE")
+    if file_name:
+        path = Path(file_name)
+        if not path.is_file():
+            raise SettingsError(f"IVR_SETTINGS_FILE: {file_name!r} does not exist")
+        env = {**read_env_file(path), **env}
+    known = {PREFIX + f.name.upper() for f in fields(Settings)} | {PREFIX + "SETTINGS_FILE"}
+    unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
+    if unknown:
+        raise SettingsError(f"{unknown[0]}: unknown setting (see docs/configuration.md)")
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        variable = PREFIX + f.name.upper()
+        if f.name in overrides:
+            values[f.name] = overrides.pop(f.name)
+        elif variable in env:
+            values[f.name] = f.metadata["parse"](variable, env[variable])
+    if overrides:
+        raise TypeError(f"unknown settings override: {sorted(overrides)}")
+    settings = Settings(**values)
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"IVR_LOG_LEVEL: {settings.log_level!r} is not a log level")
+    return settings
