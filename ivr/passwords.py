@@ -1,0 +1,67 @@
+"""Password hashing with argon2id, off the event loop.
+
+Hashing is deliberately slow, so it runs in a worker thread. Hashes made with
+older parameters are flagged for rehashing at the next successful login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
+
+MIN_LENGTH = 8
+MAX_LENGTH = 256
+COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "motdepasse", "12345678", "123456789", "1234567890",
+        "qwertyui", "azertyui", "iloveyou", "bonjour1", "soleil123", "uashat123",
+        "maniutenam", "information", "itum1234", "11111111", "00000000", "abcd1234",
+    }
+)  # fmt: skip
+
+
+class WeakPassword(ValueError):
+    """The chosen password is refused; the message says why, in French then English."""
+
+
+def check_strength(password: str) -> None:
+    """Length and blocklist only: no composition rules (paste is welcome)."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(
+            f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères. "
+            f"/ The password must be at least {MIN_LENGTH} characters."
+        )
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(
+            f"Le mot de passe est trop long (max. {MAX_LENGTH}). / Password too long."
+        )
+    if password.lower() in COMMON_PASSWORDS:
+        raise WeakPassword("Ce mot de passe est trop courant. / This password is too common.")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_HASHER.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)
+
+
+def generate_password() -> str:
+    """A random password that is easy to read aloud or type (about 100 bits)."""
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))

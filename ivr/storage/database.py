@@ -1,0 +1,54 @@
+"""Connecting to PostgreSQL: a pool, retried with backoff while the server comes up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached after every attempt."""
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}@{location}"
+
+
+async def create_pool(
+    url: str,
+    *,
+    attempts: int = 8,
+    first_delay: float = 0.5,
+    min_size: int = 1,
+    max_size: int = 10,
+) -> asyncpg.Pool:
+    """Open a pool, retrying with exponential backoff (0.5 s, 1 s, 2 s ... capped at 10 s)."""
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            pool: asyncpg.Pool = await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, timeout=10
+            )
+            return pool
+        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            if attempt == attempts:
+                raise DatabaseUnavailable(
+                    f"database {describe_url(url)} unreachable after {attempts} attempts: {error}"
+                ) from error
+            log.warning(
+                "database not reachable, retrying",
+                extra={"attempt": attempt, "retry_in_s": delay, "error": str(error)},
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")
