@@ -83,7 +83,7 @@ def _nanp_number(name: str, raw: str) -> str:
 def _caller_id_name(name: str, raw: str) -> str:
     value = _text(name, raw).strip()
     if not value or len(value) > 40 or any(c in value for c in '"<>;\\'):
-        raise SettingsError(f"{name}: {raw!r} must be 1-40 characters without \" < > ; \\")
+        raise SettingsError(f'{name}: {raw!r} must be 1-40 characters without " < > ; \\')
     return value
 
 
@@ -126,6 +126,9 @@ class Settings:
     web_port: int = _setting(8080, _port, "Port of the web server")
     secret_key: str = _setting(
         "", _secret, "Key for session and CSRF tokens (>= 16 chars); empty: random per start"
+    )
+    first_admin_email: str = _setting(
+        "admin@itum.example", _text, "Login of the admin created on first start"
     )
     ami_host: str = _setting("127.0.0.1", _text, "Asterisk Manager Interface host")
     ami_port: int = _setting(5038, _port, "Asterisk Manager Interface port")
@@ -176,9 +179,7 @@ PREFIX = "IVR_"
 
 def setting_docs() -> list[tuple[str, str, str]]:
     """(variable, default, description) for every setting, for the docs."""
-    return [
-        (PREFIX + f.name.upper(), str(f.default), f.metadata["doc"]) for f in fields(Settings)
-    ]
+    return [(PREFIX + f.name.upper(), str(f.default), f.metadata["doc"]) for f in fields(Settings)]
 
 
 def read_env_file(path: Path) -> dict[str, str]:
