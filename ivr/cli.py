@@ -51,7 +51,13 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _show_config(settings: Settings, args: argparse.Namespace) -> int:
-    secret_names = {"secret_key", "ami_secret", "sip_trunk_password", "smpp_password", "smtp_password"}
+    secret_names = {
+        "secret_key",
+        "ami_secret",
+        "sip_trunk_password",
+        "smpp_password",
+        "smtp_password",
+    }
     for variable, _default, _doc in setting_docs():
         name = variable.removeprefix("IVR_").lower()
         value = getattr(settings, name)

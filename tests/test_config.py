@@ -55,7 +55,7 @@ def test_settings_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 
 
 def test_missing_settings_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="IVR_SETTINGS_FILE: .* does not exist"):
+    with pytest.raises(SettingsError, match=r"IVR_SETTINGS_FILE: .* does not exist"):
         load_settings({"IVR_SETTINGS_FILE": str(tmp_path / "nope.env")})
 
 
