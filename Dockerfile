@@ -1,0 +1,17 @@
+# The Information ITUM application image (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng sox \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --home /var/lib/ivr --create-home ivr
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY ivr ivr
+COPY asterisk-config asterisk-config
+COPY sounds sounds
+COPY server.py ./
+RUN pip install --no-cache-dir .
+USER ivr
+ENV IVR_DATA_DIR=/var/lib/ivr
+EXPOSE 8080 4573
+CMD ["ivr", "serve"]
