@@ -1,0 +1,138 @@
+"""The ``ivr`` command as an operator uses it: real processes, a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+
+def ivr_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    env["IVR_DATA_DIR"] = str(tmp_path / "var")
+    env.update(settings)
+    return env
+
+
+def run_ivr(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ivr", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run_ivr(ivr_env(tmp_path), "--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "create-staff", "show-config"):
+        assert command in result.stdout
+
+
+def test_bad_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_ivr(ivr_env(tmp_path, IVR_CALLER_ID_NUMBER="418-96"), "migrate")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "ivr: configuration error: IVR_CALLER_ID_NUMBER: '418-96' is not a valid North "
+        "American number"
+    )
+
+
+def test_unreachable_database_is_reported_without_traceback(tmp_path: Path) -> None:
+    env = ivr_env(
+        tmp_path,
+        IVR_DATABASE_URL="postgresql://ivr:hunter2-secret@127.0.0.1:1/ivr",
+        IVR_DATABASE_CONNECT_ATTEMPTS="2",
+    )
+    result = run_ivr(env, "migrate")
+    assert result.returncode == 3
+    assert "unreachable after 2 attempts" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hunter2-secret" not in result.stderr
+
+
+async def test_migrate_applies_then_reports_up_to_date(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    env = ivr_env(tmp_path, IVR_DATABASE_URL=empty_database_url)
+    first = await asyncio.to_thread(run_ivr, env, "migrate")
+    second = await asyncio.to_thread(run_ivr, env, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "migrations applied: [1" in first.stdout
+    assert second.stdout.strip() == "migrations applied: none (up to date)"
+    conn = await asyncpg.connect(empty_database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM staff") == 0
+    finally:
+        await conn.close()
+
+
+async def test_create_staff_with_password_from_stdin(database_url: str, tmp_path: Path) -> None:
+    env = ivr_env(tmp_path, IVR_DATABASE_URL=database_url)
+    created = await asyncio.to_thread(
+        run_ivr, env, "create-staff", "Marie@Example.org", "--name", "Marie", "--role",
+        "approver", "--password-stdin", stdin="un mot de passe solide\n",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    duplicate = await asyncio.to_thread(
+        run_ivr, env, "create-staff", "marie@example.org", "--name", "M", stdin=""
+    )
+    assert duplicate.returncode == 2
+    assert "marie@example.org" in duplicate.stderr.lower()
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow("SELECT role, password_hash FROM staff")
+    finally:
+        await conn.close()
+    assert row is not None
+    assert row["role"] == "approver"
+    assert row["password_hash"].startswith("$argon2id$")
+
+
+async def test_serve_prints_url_and_first_admin_then_stops_on_sigterm(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = ivr_env(tmp_path, IVR_DATABASE_URL=database_url, IVR_WEB_PORT=str(port))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ivr", "serve", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        first = await asyncio.wait_for(process.stdout.readline(), 60)
+        second = await asyncio.wait_for(process.stdout.readline(), 10)
+        assert f"http://127.0.0.1:{port}/admin/" in first.decode()
+        assert "admin@itum.example" in second.decode()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200
+            assert (await response.json())["database"] == "ok"
+        saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
+        assert saved[0] == "admin@itum.example"
+        assert saved[1] in second.decode()
+        assert (tmp_path / "var" / "first-admin.txt").stat().st_mode & 0o077 == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    assert code == 0
