@@ -1,0 +1,355 @@
+-- Sectors, households, members, contact points, consents; alerts, their content, and
+-- the deliveries (alert x contact x channel) the dispatch engine claims, with one row
+-- per attempt. Targeting rules: docs/data-model.md.
+
+-- A named area of one community; sub-sectors point at their parent. A sector is
+-- drawn by a GeoJSON polygon (boundary) and/or by street segments below.
+CREATE TABLE sectors (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    community text NOT NULL CHECK (community IN ('uashat', 'mani-utenam')),
+    parent_id bigint REFERENCES sectors (id) ON DELETE RESTRICT,
+    name_fr text NOT NULL CHECK (name_fr <> ''),
+    name_en text NOT NULL CHECK (name_en <> ''),
+    boundary jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (parent_id <> id)
+);
+CREATE INDEX sectors_parent_idx ON sectors (parent_id);
+
+-- Civic numbers from_number..to_number of one street, on the odd, even or both sides.
+CREATE TABLE street_segments (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sector_id bigint NOT NULL REFERENCES sectors (id) ON DELETE CASCADE,
+    street text NOT NULL CHECK (street <> ''),
+    street_key text NOT NULL CHECK (street_key <> ''),
+    from_number integer NOT NULL CHECK (from_number > 0),
+    to_number integer NOT NULL,
+    side text NOT NULL CHECK (side IN ('odd', 'even', 'both')),
+    CHECK (to_number >= from_number)
+);
+CREATE INDEX street_segments_sector_idx ON street_segments (sector_id);
+CREATE INDEX street_segments_street_idx ON street_segments (street_key);
+
+-- A household at one address (civic number, street, unit). sector_id is assigned from
+-- the street segments or, failing that, from the coordinates (sector_method says how).
+CREATE TABLE households (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    civic_number integer CHECK (civic_number > 0),
+    street text NOT NULL DEFAULT '',
+    street_key text NOT NULL DEFAULT '',
+    unit text NOT NULL DEFAULT '',
+    community text NOT NULL CHECK (community IN ('uashat', 'mani-utenam')),
+    postal_code text NOT NULL DEFAULT '',
+    latitude double precision CHECK (latitude BETWEEN -90 AND 90),
+    longitude double precision CHECK (longitude BETWEEN -180 AND 180),
+    sector_id bigint REFERENCES sectors (id) ON DELETE SET NULL,
+    sector_method text CHECK (sector_method IN ('street', 'polygon', 'staff')),
+    preferred_language text NOT NULL DEFAULT 'fr' CHECK (preferred_language IN ('fr', 'en', 'innu')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((latitude IS NULL) = (longitude IS NULL)),
+    CHECK ((sector_id IS NULL) = (sector_method IS NULL))
+);
+CREATE INDEX households_sector_idx ON households (sector_id);
+
+-- A person of a household, with the language they want their alerts in.
+CREATE TABLE members (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    household_id bigint NOT NULL REFERENCES households (id) ON DELETE CASCADE,
+    display_name text NOT NULL CHECK (display_name <> ''),
+    language text NOT NULL DEFAULT 'fr' CHECK (language IN ('fr', 'en', 'innu')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX members_household_idx ON members (household_id);
+
+-- A phone number (E.164) or an email address; one row per number or address, shared
+-- by every member who lists it.
+CREATE TABLE contact_points (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('phone', 'email')),
+    phone_e164 text CHECK (phone_e164 ~ '^\+[1-9][0-9]{6,14}$'),
+    line_type text NOT NULL DEFAULT 'unknown' CHECK (line_type IN ('landline', 'mobile', 'unknown')),
+    sms_capable text NOT NULL DEFAULT 'unknown' CHECK (sms_capable IN ('unknown', 'yes', 'no')),
+    email text CHECK (email ~ '^[^@\s]+@[^@\s]+$'),
+    verification text NOT NULL DEFAULT 'unverified'
+        CHECK (verification IN ('unverified', 'verified', 'invalid')),
+    source text NOT NULL CHECK (source IN ('directory', 'portal', 'staff')),
+    not_in_service_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((kind = 'phone') = (phone_e164 IS NOT NULL)),
+    CHECK ((kind = 'email') = (email IS NOT NULL)),
+    UNIQUE (id, kind)
+);
+CREATE UNIQUE INDEX contact_points_phone_key ON contact_points (phone_e164);
+CREATE UNIQUE INDEX contact_points_email_key ON contact_points (lower(email));
+
+-- Which member wants alerts on which contact point by which channel. The kind column
+-- lets the database refuse SMS to an email address or email to a phone.
+CREATE TABLE member_channels (
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    contact_point_id bigint NOT NULL,
+    contact_kind text NOT NULL,
+    channel text NOT NULL CHECK (channel IN ('voice', 'sms', 'email')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (member_id, contact_point_id, channel),
+    FOREIGN KEY (contact_point_id, contact_kind)
+        REFERENCES contact_points (id, kind) ON DELETE CASCADE,
+    CHECK ((channel = 'email') = (contact_kind = 'email'))
+);
+CREATE INDEX member_channels_contact_idx ON member_channels (contact_point_id);
+
+-- A number or address that refused a channel (SMS STOP, "do not call", unsubscribe).
+CREATE TABLE opt_outs (
+    contact_point_id bigint NOT NULL REFERENCES contact_points (id) ON DELETE CASCADE,
+    channel text NOT NULL CHECK (channel IN ('voice', 'sms', 'email')),
+    opted_out_at timestamptz NOT NULL DEFAULT now(),
+    source text NOT NULL CHECK (source IN ('resident', 'portal', 'staff', 'carrier')),
+    PRIMARY KEY (contact_point_id, channel)
+);
+
+-- Consent per purpose: what wording (version, language) was agreed to, when, and
+-- when it was withdrawn. At most one open (not withdrawn) record per member and purpose.
+CREATE TABLE consents (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    purpose text NOT NULL CHECK (purpose IN ('emergency_alerts', 'exercise_alerts', 'optional_notices')),
+    wording_version text NOT NULL CHECK (wording_version <> ''),
+    language text NOT NULL CHECK (language IN ('fr', 'en', 'innu')),
+    source text NOT NULL CHECK (source IN ('portal', 'staff', 'phone')),
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    withdrawn_at timestamptz,
+    CHECK (withdrawn_at IS NULL OR withdrawn_at >= granted_at)
+);
+CREATE UNIQUE INDEX consents_open_key ON consents (member_id, purpose) WHERE withdrawn_at IS NULL;
+CREATE INDEX consents_member_idx ON consents (member_id, purpose);
+
+-- Message templates per category and language, as edited by staff; the built-in
+-- defaults (ivr/domain/templates.py) apply where no row exists.
+CREATE TABLE message_templates (
+    category text NOT NULL CHECK (category IN ('evacuation', 'air_quality', 'boil_water',
+        'boil_water_lifted', 'all_clear', 'exercise', 'other')),
+    language text NOT NULL CHECK (language IN ('fr', 'en')),
+    sms_text text NOT NULL,
+    email_subject text NOT NULL,
+    email_body text NOT NULL,
+    voice_text text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by bigint REFERENCES staff (id) ON DELETE SET NULL,
+    PRIMARY KEY (category, language)
+);
+
+CREATE TABLE alerts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title text NOT NULL CHECK (title <> ''),
+    category text NOT NULL CHECK (category IN ('evacuation', 'air_quality', 'boil_water',
+        'boil_water_lifted', 'all_clear', 'exercise', 'other')),
+    urgency text NOT NULL CHECK (urgency IN ('urgent', 'high', 'normal', 'low')),
+    target_all boolean NOT NULL DEFAULT false,
+    follow_up_of bigint REFERENCES alerts (id) ON DELETE RESTRICT,
+    scheduled_at timestamptz,
+    state text NOT NULL DEFAULT 'draft'
+        CHECK (state IN ('draft', 'approved', 'sending', 'completed', 'cancelled')),
+    drafted_by bigint NOT NULL REFERENCES staff (id) ON DELETE RESTRICT,
+    approved_by bigint REFERENCES staff (id) ON DELETE RESTRICT,
+    approved_at timestamptz,
+    cancelled_by bigint REFERENCES staff (id) ON DELETE RESTRICT,
+    cancelled_at timestamptz,
+    launched_at timestamptz,
+    completed_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (follow_up_of <> id),
+    CHECK ((approved_by IS NULL) = (approved_at IS NULL)),
+    CHECK (state IN ('draft', 'cancelled') OR approved_by IS NOT NULL),
+    CHECK ((state = 'cancelled') = (cancelled_at IS NOT NULL))
+);
+CREATE INDEX alerts_state_idx ON alerts (state, scheduled_at);
+CREATE INDEX alerts_follow_up_idx ON alerts (follow_up_of);
+
+CREATE TABLE alert_sectors (
+    alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    sector_id bigint NOT NULL REFERENCES sectors (id) ON DELETE RESTRICT,
+    PRIMARY KEY (alert_id, sector_id)
+);
+
+-- What the alert says in one language on each channel. Innu-aimun is recorded audio
+-- only, so an 'innu' row holds a voice recording and nothing else.
+CREATE TABLE alert_contents (
+    alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    language text NOT NULL CHECK (language IN ('fr', 'en', 'innu')),
+    sms_text text CHECK (sms_text <> ''),
+    email_subject text CHECK (email_subject <> ''),
+    email_body text CHECK (email_body <> ''),
+    voice_recording text CHECK (voice_recording <> ''),
+    voice_text text CHECK (voice_text <> ''),
+    PRIMARY KEY (alert_id, language),
+    CHECK ((email_subject IS NULL) = (email_body IS NULL)),
+    CHECK (language <> 'innu'
+        OR (sms_text IS NULL AND email_subject IS NULL AND voice_text IS NULL))
+);
+
+-- One message of one alert to one contact point on one channel, in one language. The
+-- dispatch engine claims pending rows (FOR UPDATE SKIP LOCKED), holds a lease while
+-- an attempt is in flight, and records each try in delivery_attempts.
+CREATE TABLE deliveries (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    contact_point_id bigint NOT NULL REFERENCES contact_points (id) ON DELETE RESTRICT,
+    channel text NOT NULL CHECK (channel IN ('voice', 'sms', 'email')),
+    language text NOT NULL CHECK (language IN ('fr', 'en', 'innu')),
+    member_id bigint REFERENCES members (id) ON DELETE SET NULL,
+    sector_id bigint REFERENCES sectors (id) ON DELETE SET NULL,
+    priority smallint NOT NULL,
+    state text NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'in_progress', 'done', 'cancelled', 'failed')),
+    attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    lease_owner text,
+    lease_expires_at timestamptz,
+    last_outcome text CHECK (last_outcome IN ('confirmed', 'listened', 'hung_up_during_message',
+        'voicemail_complete', 'voicemail_partial', 'busy', 'no_answer', 'congestion',
+        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    UNIQUE (alert_id, contact_point_id, channel),
+    CHECK (state <> 'in_progress' OR (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
+);
+CREATE INDEX deliveries_due_idx ON deliveries (priority DESC, next_attempt_at)
+    WHERE state = 'pending';
+CREATE INDEX deliveries_lease_idx ON deliveries (lease_expires_at) WHERE state = 'in_progress';
+CREATE INDEX deliveries_contact_idx ON deliveries (contact_point_id);
+
+CREATE TABLE delivery_attempts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_id bigint NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+    attempt_number integer NOT NULL CHECK (attempt_number > 0),
+    started_at timestamptz NOT NULL DEFAULT now(),
+    answered_at timestamptz,
+    ended_at timestamptz,
+    outcome text CHECK (outcome IN ('confirmed', 'listened', 'hung_up_during_message',
+        'voicemail_complete', 'voicemail_partial', 'busy', 'no_answer', 'congestion',
+        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable')),
+    amd_status text,
+    amd_cause text,
+    keys_pressed text NOT NULL DEFAULT '' CHECK (keys_pressed ~ '^[0-9*#]*$'),
+    hangup_cause integer,
+    sip_code integer CHECK (sip_code BETWEEN 100 AND 699),
+    ring_seconds real CHECK (ring_seconds >= 0),
+    talk_seconds real CHECK (talk_seconds >= 0),
+    message_seconds real CHECK (message_seconds >= 0),
+    channel_id text,
+    provider_message_id text,
+    detail text NOT NULL DEFAULT '',
+    UNIQUE (delivery_id, attempt_number),
+    CHECK (ended_at IS NULL OR ended_at >= started_at)
+);
+CREATE INDEX delivery_attempts_channel_idx ON delivery_attempts (channel_id);
+
+-- Audience targeting (docs/data-model.md), as three functions so that resolving an
+-- alert and previewing it apply the very same rules.
+
+-- The members an alert concerns: households in the targeted sectors or their
+-- sub-sectors (or everyone); for a follow-up, also the members reached by the earlier
+-- alert; for an exercise, only members who agreed to receive exercises; never a member
+-- who withdrew consent to emergency alerts.
+CREATE FUNCTION alert_scope(p_alert_id bigint)
+RETURNS TABLE (member_id bigint, sector_id bigint, language text, household_language text)
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE targeted (id) AS (
+        SELECT t.sector_id FROM alert_sectors t WHERE t.alert_id = p_alert_id
+        UNION
+        SELECT s.id FROM sectors s JOIN targeted ON s.parent_id = targeted.id
+    )
+    SELECT m.id, h.sector_id, m.language, h.preferred_language
+    FROM alerts a
+    CROSS JOIN members m
+    JOIN households h ON h.id = m.household_id
+    WHERE a.id = p_alert_id
+      AND (a.target_all
+           OR h.sector_id IN (SELECT id FROM targeted)
+           OR (a.follow_up_of IS NOT NULL AND EXISTS (
+                   SELECT 1
+                   FROM member_channels mc
+                   JOIN deliveries d ON d.contact_point_id = mc.contact_point_id
+                   WHERE mc.member_id = m.id AND d.alert_id = a.follow_up_of)))
+      AND (a.category <> 'exercise' OR EXISTS (
+               SELECT 1 FROM consents c
+               WHERE c.member_id = m.id AND c.purpose = 'exercise_alerts'
+                 AND c.withdrawn_at IS NULL))
+      AND (NOT EXISTS (
+               SELECT 1 FROM consents c
+               WHERE c.member_id = m.id AND c.purpose = 'emergency_alerts'
+                 AND c.withdrawn_at IS NOT NULL)
+           OR EXISTS (
+               SELECT 1 FROM consents c
+               WHERE c.member_id = m.id AND c.purpose = 'emergency_alerts'
+                 AND c.withdrawn_at IS NULL))
+$$;
+
+-- Every usable (member, contact point, channel) of the scope: SMS to a landline or to a
+-- number that cannot take SMS becomes voice; opt-outs, invalid contacts and numbers not
+-- in service are left out; a follow-up keeps only what the earlier alert delivered to.
+CREATE FUNCTION alert_choices(p_alert_id bigint)
+RETURNS TABLE (
+    member_id bigint, sector_id bigint, contact_point_id bigint, channel text,
+    wanted_language text
+)
+LANGUAGE sql STABLE AS $$
+    SELECT s.member_id, s.sector_id, cp.id, ch.channel,
+           CASE WHEN ch.channel = 'voice' AND cp.line_type = 'landline'
+                THEN s.household_language ELSE s.language END
+    FROM alerts a
+    CROSS JOIN alert_scope(p_alert_id) s
+    JOIN member_channels mc ON mc.member_id = s.member_id
+    JOIN contact_points cp ON cp.id = mc.contact_point_id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN mc.channel = 'sms'
+                         AND (cp.line_type = 'landline' OR cp.sms_capable = 'no')
+                    THEN 'voice' ELSE mc.channel END AS channel
+    ) ch
+    WHERE a.id = p_alert_id
+      AND cp.verification <> 'invalid'
+      AND (cp.kind = 'email' OR cp.not_in_service_at IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM opt_outs o WHERE o.contact_point_id = cp.id AND o.channel = ch.channel)
+      AND (a.follow_up_of IS NULL OR EXISTS (
+          SELECT 1 FROM deliveries d
+          WHERE d.alert_id = a.follow_up_of AND d.contact_point_id = cp.id
+            AND d.channel = ch.channel))
+$$;
+
+-- One row per (contact point, channel): the member with the lowest id among those who
+-- chose it decides the language asked for, then the fallback: that language if the alert
+-- has it on the channel, else French, else English.
+CREATE FUNCTION alert_audience(p_alert_id bigint)
+RETURNS TABLE (
+    contact_point_id bigint, channel text, language text, member_id bigint, sector_id bigint
+)
+LANGUAGE sql STABLE AS $$
+    WITH available AS (
+        SELECT array_agg(v.key) AS keys
+        FROM alert_contents c
+        CROSS JOIN LATERAL (VALUES
+            ('sms:' || c.language, c.sms_text IS NOT NULL),
+            ('email:' || c.language, c.email_subject IS NOT NULL),
+            ('voice:' || c.language, c.voice_recording IS NOT NULL OR c.voice_text IS NOT NULL)
+        ) AS v (key, present)
+        WHERE c.alert_id = p_alert_id AND v.present
+    ), chosen AS (
+        SELECT DISTINCT ON (x.contact_point_id, x.channel) x.*
+        FROM alert_choices(p_alert_id) x
+        ORDER BY x.contact_point_id, x.channel, x.member_id
+    )
+    SELECT c.contact_point_id, c.channel, l.language, c.member_id, c.sector_id
+    FROM chosen c
+    CROSS JOIN available av
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN c.channel || ':' || c.wanted_language = ANY (av.keys)
+                    THEN c.wanted_language
+                    WHEN c.channel || ':fr' = ANY (av.keys) THEN 'fr'
+                    WHEN c.channel || ':en' = ANY (av.keys) THEN 'en' END AS language
+    ) l
+    WHERE l.language IS NOT NULL
+$$;
