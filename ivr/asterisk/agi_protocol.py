@@ -207,7 +207,10 @@ def quote(argument: str) -> str:
 def format_command(words: str, *arguments: str | int) -> bytes:
     """``STREAM FILE`` + arguments -> the encoded command line, length-checked."""
     parts = [words] + [str(a) if isinstance(a, int) else quote(a) for a in arguments]
-    line = (" ".join(parts) + "\n").encode("utf-8")
+    try:
+        line = (" ".join(parts) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        raise AgiArgumentError("AGI arguments must be valid Unicode text") from None
     if len(line) > MAX_COMMAND_BYTES:
         raise AgiArgumentError(f"AGI command longer than {MAX_COMMAND_BYTES} bytes")
     return line

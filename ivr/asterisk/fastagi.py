@@ -166,10 +166,15 @@ class AgiSession:
     async def answer(self) -> None:
         await self._live_command(self.limits.command_timeout, "ANSWER")
 
-    async def stream_file(self, name: str, escape_digits: str = "") -> Playback:
-        """Play ``name``; a key among ``escape_digits`` stops it."""
+    async def stream_file(
+        self, name: str, escape_digits: str = "", *, reply_within: float | None = None
+    ) -> Playback:
+        """Play ``name``; a key among ``escape_digits`` stops it.
+
+        ``reply_within`` bounds the whole playback (default: ``limits.media_timeout``).
+        """
         result = await self._live_command(
-            self.limits.media_timeout,
+            reply_within or self.limits.media_timeout,
             "STREAM FILE",
             check_sound_name(name),
             check_digits(escape_digits),
@@ -178,7 +183,14 @@ class AgiSession:
             raise AgiProtocolError("STREAM FILE reply without endpos")
         return Playback(digit_from_code(result.number()), result.endpos)
 
-    async def get_data(self, prompt: str, digit_timeout: float, max_digits: int) -> DigitsInput:
+    async def get_data(
+        self,
+        prompt: str,
+        digit_timeout: float,
+        max_digits: int,
+        *,
+        reply_within: float | None = None,
+    ) -> DigitsInput:
         """Play ``prompt``, collect up to ``max_digits`` keys (``#`` ends early).
 
         Input ends ``digit_timeout`` seconds after the prompt or the last key.
@@ -186,7 +198,7 @@ class AgiSession:
         if not 1 <= max_digits <= 64:
             raise ValueError("max_digits must be between 1 and 64")
         result = await self._live_command(
-            self.limits.media_timeout,
+            reply_within or self.limits.media_timeout,
             "GET DATA",
             check_sound_name(prompt),
             milliseconds(digit_timeout, "digit_timeout"),
@@ -234,12 +246,14 @@ class AgiSession:
         digit = digit_from_code(code) if reason == "dtmf" else None
         return Recording(reason, digit, result.endpos or 0)
 
-    async def exec(self, application: str, *arguments: str) -> int:
+    async def exec(
+        self, application: str, *arguments: str, reply_within: float | None = None
+    ) -> int:
         """Run a dialplan application; returns its result (0 usually)."""
         words = [check_application(application)]
         if arguments:
             words.append(",".join(check_application_argument(a) for a in arguments))
-        result = await self._live_command(self.limits.media_timeout, "EXEC", *words)
+        result = await self._live_command(reply_within or self.limits.media_timeout, "EXEC", *words)
         code = result.number()
         if code == -2:
             raise AgiCommandError(f"no such dialplan application: {application}")
@@ -278,7 +292,8 @@ class AgiSession:
         """Hang up the channel; later live-channel commands raise ``ChannelHungUp``."""
         if self._hung_up:
             return
-        await self._command(self.limits.command_timeout, "HANGUP")
+        with contextlib.suppress(ChannelHungUp):  # 511: it was already gone
+            await self._command(self.limits.command_timeout, "HANGUP")
         self._hung_up = True
 
     async def _live_command(
