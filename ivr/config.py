@@ -127,6 +127,9 @@ class Settings:
     secret_key: str = _setting(
         "", _secret, "Key for session and CSRF tokens (>= 16 chars); empty: random per start"
     )
+    web_https: bool = _setting(
+        False, _boolean, "Served over https (e.g. behind a TLS proxy): Secure cookies, HSTS"
+    )
     first_admin_email: str = _setting(
         "admin@itum.example", _text, "Login of the admin created on first start"
     )
@@ -144,6 +147,12 @@ class Settings:
     sip_trunk_user: str = _setting("", _text, "Carrier SIP trunk user (empty: no auth)")
     sip_trunk_password: str = _setting("", _text, "Carrier SIP trunk password")
     sip_bind_port: int = _setting(5060, _port, "Port the product's Asterisk listens on for SIP")
+    sip_bind_host: str = _setting(
+        "127.0.0.1", _text, "Address the product's Asterisk listens on for SIP (0.0.0.0: all)"
+    )
+    staff_line_number: str = _setting(
+        "4189620399", _nanp_number, "Number staff call to record a message (inbound DID)"
+    )
     caller_id_name: str = _setting("Information ITUM", _caller_id_name, "Caller ID name shown")
     caller_id_number: str = _setting("4189620327", _nanp_number, "Caller ID number shown")
     retry_count: int = _setting(2, _integer(0, 10), "Call-backs after busy or no answer")

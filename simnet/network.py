@@ -1,0 +1,135 @@
+"""The simulated phone network: a second Asterisk playing the carrier and its phones.
+
+The product's Asterisk reaches it over the same PJSIP trunk a real carrier
+would use (``sip_trunk_host``/``sip_trunk_port``). Every dialed number
+behaves as ``simnet/phones.json`` says; every call is logged with what the
+phone saw (see :mod:`simnet.calllog`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from ivr.asterisk.layout import InstanceLayout
+from ivr.asterisk.pbx_config import PRODUCT_TEMPLATES, prepare_instance
+from ivr.asterisk.process import AsteriskProcess
+from ivr.config import Settings
+from simnet.calllog import PhoneCall, read_calls
+from simnet.phones import Phone, dialplan, load_phones, numbers_for
+from simnet.sounds import make_network_sounds
+
+NETWORK_TEMPLATES = Path(__file__).with_name("asterisk")
+# Files that say nothing specific to either instance, taken from the product's.
+SHARED_TEMPLATES = (
+    "acl.conf",
+    "ccss.conf",
+    "cdr.conf",
+    "cel.conf",
+    "features.conf",
+    "indications.conf",
+    "logger.conf",
+    "pjproject.conf",
+    "stasis.conf",
+    "udptl.conf",
+)
+NETWORK_RTP_PORTS = (12000, 12999)
+STATE_FAMILY = "simnet-calls"
+
+
+class PhoneNetwork:
+    """A simulated phone network listening for SIP on ``sip_host:sip_port``."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        name: str = "simnet",
+        sip_host: str = "127.0.0.1",
+        sip_port: int = 5070,
+        pbx_host: str = "127.0.0.1",
+        pbx_port: int = 5060,
+        phones: list[Phone] | None = None,
+    ) -> None:
+        self.layout = InstanceLayout(root, name)
+        self.process = AsteriskProcess(self.layout)
+        self.sip_host = sip_host
+        self.sip_port = sip_port
+        self.pbx_host = pbx_host
+        self.pbx_port = pbx_port
+        self.phones = load_phones() if phones is None else phones
+
+    @classmethod
+    def for_settings(cls, settings: Settings, *, name: str = "simnet") -> PhoneNetwork:
+        """The network the product's trunk settings point at."""
+        pbx_host = settings.sip_bind_host
+        if pbx_host == "0.0.0.0":  # noqa: S104 (a comparison, not a bind)
+            pbx_host = "127.0.0.1"
+        return cls(
+            settings.asterisk_root,
+            name=name,
+            sip_host=settings.sip_trunk_host,
+            sip_port=settings.sip_trunk_port,
+            pbx_host=pbx_host,
+            pbx_port=settings.sip_bind_port,
+        )
+
+    @property
+    def call_log(self) -> Path:
+        """Host path of the call log."""
+        return self.layout.host(self.layout.log_dir) / "calls.csv"
+
+    def prepare(self) -> None:
+        """Render the network's configuration and make its sounds."""
+        templates = sorted(NETWORK_TEMPLATES.glob("*.conf"))
+        templates += [PRODUCT_TEMPLATES / name for name in SHARED_TEMPLATES]
+        values = {
+            "sip_host": self.sip_host,
+            "sip_port": str(self.sip_port),
+            "pbx_host": self.pbx_host,
+            "pbx_port": str(self.pbx_port),
+            "rtp_start": str(NETWORK_RTP_PORTS[0]),
+            "rtp_end": str(NETWORK_RTP_PORTS[1]),
+            "call_log": str(self.layout.log_dir / "calls.csv"),
+        }
+        prepare_instance(self.layout, templates, values, {"phone_table": dialplan(self.phones)})
+        make_network_sounds(self.layout)
+
+    def start(self) -> float:
+        """Prepare and start the network; return its boot time in seconds."""
+        self.prepare()
+        return self.process.start()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def reset(self) -> None:
+        """Forget every number's call count and empty the call log."""
+        self.process.rx(f"database deltree {STATE_FAMILY}")
+        self.call_log.write_text("", encoding="utf-8")
+
+    def numbers_for(self, behaviour: str) -> list[str]:
+        return numbers_for(self.phones, behaviour)
+
+    def number_for(self, behaviour: str) -> str:
+        """The first number of the table that behaves as ``behaviour``."""
+        return self.numbers_for(behaviour)[0]
+
+    def calls(self, number: str | None = None) -> list[PhoneCall]:
+        """Calls logged so far (to ``number`` only, if given), oldest first."""
+        calls = read_calls(self.call_log, self.layout)
+        return [call for call in calls if number is None or call.number == number]
+
+    async def wait_for_calls(
+        self, number: str, count: int = 1, within: float = 30.0
+    ) -> list[PhoneCall]:
+        """Wait until ``count`` calls to ``number`` have ended and been logged."""
+        deadline = time.monotonic() + within
+        while True:
+            calls = self.calls(number)
+            if len(calls) >= count:
+                return calls
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(calls)} of {count} calls to {number} logged")
+            await asyncio.sleep(0.1)
