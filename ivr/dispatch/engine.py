@@ -1,0 +1,177 @@
+"""The dispatch engine: claims due deliveries of one channel and runs their attempts,
+within a cap on attempts in flight (the trunk's channels) and a start rate.
+
+``NOTIFY ivr_dispatch`` only wakes it; polling (and the time of the next due retry)
+guarantees progress when a notification is missed. Leases are renewed by a heartbeat;
+deliveries whose engine stopped are reclaimed, except calls still live on the PBX.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from typing import Protocol
+
+import asyncpg
+
+from ivr.dispatch.pacing import StartPacer
+from ivr.dispatch.queue import WAKE_CHANNEL, AttemptResult, Claim, DispatchQueue
+from ivr.domain.outcomes import Outcome
+
+log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class Sender(Protocol):
+    """One channel's way of making an attempt (a call, an SMS, an email)."""
+
+    async def deliver(self, claim: Claim) -> AttemptResult: ...
+
+    async def live_channel_ids(self) -> set[str]:
+        """Attempts still under way outside this process (live calls), by channel id."""
+        ...
+
+
+def engine_owner_id() -> str:
+    """A lease owner name unique to this process start."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+class DispatchEngine:
+    def __init__(
+        self,
+        queue: DispatchQueue,
+        sender: Sender,
+        *,
+        max_in_flight: int,
+        starts_per_second: float,
+        poll_interval: float = 2.0,
+        reclaim_interval: float = 5.0,
+    ) -> None:
+        self.queue = queue
+        self.sender = sender
+        self.max_in_flight = max_in_flight
+        self.pacer = StartPacer(starts_per_second)
+        self.poll_interval = poll_interval
+        self.reclaim_interval = reclaim_interval
+        self.in_flight = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until cancelled; attempts in flight are cancelled with it."""
+        log.info(
+            "dispatch engine started",
+            extra={"channel": self.queue.channel, "owner": self.queue.owner},
+        )
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._heartbeat_loop())
+            tasks.create_task(self._listen_loop())
+            tasks.create_task(self._reclaim_loop())
+            await self._dispatch_loop(tasks)
+
+    async def _dispatch_loop(self, tasks: asyncio.TaskGroup) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                claims = await self._claim_what_fits()
+                for claim in claims:
+                    await self.pacer.wait_turn()
+                    self.in_flight += 1
+                    tasks.create_task(self._attempt(claim))
+                if claims:
+                    continue
+                timeout = await self._idle_timeout()
+            except DATABASE_ERRORS as error:
+                log.warning("dispatch database error", extra={"error": str(error)})
+                timeout = self.poll_interval
+            await self._sleep_until_woken(timeout)
+
+    async def _claim_what_fits(self) -> list[Claim]:
+        free = self.max_in_flight - self.in_flight
+        if free <= 0:
+            return []
+        return await self.queue.claim(free)
+
+    async def _idle_timeout(self) -> float:
+        if self.in_flight >= self.max_in_flight:
+            return self.poll_interval  # woken when an attempt ends
+        due_in = await self.queue.next_due_in()
+        return self.poll_interval if due_in is None else min(due_in, self.poll_interval)
+
+    async def _sleep_until_woken(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _attempt(self, claim: Claim) -> None:
+        fields = {
+            "delivery_id": claim.delivery_id,
+            "alert_id": claim.alert_id,
+            "channel_id": claim.channel_id,
+        }
+        try:
+            try:
+                result = await self.sender.deliver(claim)
+            except Exception as error:
+                log.exception("attempt failed", extra=fields)
+                result = AttemptResult(
+                    Outcome.FAILED, detail=f"{type(error).__name__}: {error}"[:300]
+                )
+            step = await self.queue.finish(claim, result)
+            await self.queue.complete_finished_alerts()
+            log.info(
+                "attempt ended",
+                extra={**fields, "outcome": result.outcome.value, "next": type(step).__name__},
+            )
+        except DATABASE_ERRORS as error:
+            # The lease expires and the delivery is reclaimed: retried, never lost.
+            log.error("could not record attempt", extra={**fields, "error": str(error)})
+        finally:
+            self.in_flight -= 1
+            self._wake.set()
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.queue.lease_seconds / 3)
+            try:
+                await self.queue.heartbeat()
+            except DATABASE_ERRORS as error:
+                log.warning("lease heartbeat failed", extra={"error": str(error)})
+
+    async def _reclaim_loop(self) -> None:
+        while True:
+            try:
+                live = await self.sender.live_channel_ids()
+                if await self.queue.reclaim_expired(live):
+                    self._wake.set()
+            except DATABASE_ERRORS as error:
+                log.warning("reclaim failed", extra={"error": str(error)})
+            except Exception:
+                log.exception("reclaim skipped: live calls unknown")
+            await asyncio.sleep(self.reclaim_interval)
+
+    async def _listen_loop(self) -> None:
+        def on_notify(*_args: object) -> None:
+            self._wake.set()
+
+        while True:
+            lost = asyncio.Event()
+            try:
+                async with self.queue.pool.acquire() as conn:
+                    conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                    await conn.add_listener(WAKE_CHANNEL, on_notify)
+                    try:
+                        await lost.wait()
+                    finally:
+                        if not conn.is_closed():
+                            await conn.remove_listener(WAKE_CHANNEL, on_notify)
+            except DATABASE_ERRORS as error:
+                log.warning("listen connection lost", extra={"error": str(error)})
+            await asyncio.sleep(self.poll_interval)

@@ -1,0 +1,192 @@
+"""The deliveries table as a work queue: claim, lease, heartbeat, finish, reclaim.
+
+Every state change is guarded by the lease owner, so an engine that lost its lease
+(after a pause or a restart) cannot overwrite what another engine decided.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import asyncpg
+
+from ivr.domain.outcomes import Finish, Outcome, Retry, RetryPolicy
+from ivr.storage.queries import QUERIES
+
+log = logging.getLogger(__name__)
+
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+WAKE_CHANNEL = "ivr_dispatch"
+"""``NOTIFY ivr_dispatch`` wakes the engines (launch, cancel, new retries)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One delivery taken by an engine, with the attempt just opened for it."""
+
+    delivery_id: int
+    alert_id: int
+    language: str
+    priority: int
+    attempt_number: int
+    attempt_id: int
+    channel_id: str
+    address: str
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """How an attempt ended, as far as the channel can tell."""
+
+    outcome: Outcome
+    hangup_cause: int | None = None
+    sip_code: int | None = None
+    ring_seconds: float | None = None
+    talk_seconds: float | None = None
+    provider_message_id: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OrphanAttempt:
+    """The open attempt of a delivery whose lease expired (its engine stopped)."""
+
+    delivery_id: int
+    attempt_id: int
+    attempt_number: int
+    channel_id: str
+    recorded_outcome: Outcome | None
+
+
+class DispatchQueue:
+    """Queue operations for one channel, on behalf of one engine (``owner``)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        channel: str,
+        owner: str,
+        policy: RetryPolicy,
+        lease_seconds: float,
+    ) -> None:
+        self.pool = pool
+        self.channel = channel
+        self.owner = owner
+        self.policy = policy
+        self.lease_seconds = lease_seconds
+
+    async def claim(self, limit: int) -> list[Claim]:
+        rows = await self.pool.fetch(
+            QUERIES["dispatch.claim"], self.channel, limit, self.owner, self.lease_seconds
+        )
+        return [Claim(**dict(row)) for row in rows]
+
+    async def heartbeat(self) -> int:
+        status = await self.pool.execute(
+            QUERIES["dispatch.heartbeat"], self.owner, self.lease_seconds
+        )
+        return int(status.split()[-1])
+
+    async def finish(self, claim: Claim, result: AttemptResult) -> Retry | Finish:
+        """Close the attempt and decide the delivery's next step by the retry policy."""
+        step = self.policy.after(result.outcome, claim.attempt_number)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._close_attempt(conn, claim.attempt_id, result)
+            await self._apply(conn, claim.delivery_id, result.outcome, step)
+        return step
+
+    async def reclaim_expired(self, live_channel_ids: set[str]) -> list[OrphanAttempt]:
+        """Close the attempts of deliveries whose engine stopped, unless the call is
+        still live on the PBX, and schedule them by the retry policy.
+
+        The outcome the call flow already recorded is kept; an attempt with none
+        counts as ``failed`` (interrupted), so it is retried within the policy.
+        """
+        reclaimed: list[OrphanAttempt] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(QUERIES["dispatch.expired_leases"], self.channel)
+            for row in rows:
+                if row["channel_id"] in live_channel_ids:
+                    continue
+                recorded = Outcome(row["outcome"]) if row["outcome"] else None
+                orphan = OrphanAttempt(
+                    row["delivery_id"],
+                    row["attempt_id"],
+                    row["attempt_number"],
+                    row["channel_id"],
+                    recorded,
+                )
+                await conn.execute(
+                    QUERIES["dispatch.take_lease"],
+                    orphan.delivery_id,
+                    self.owner,
+                    self.lease_seconds,
+                )
+                outcome = recorded or Outcome.FAILED
+                result = AttemptResult(outcome, detail="reclaimed after the engine stopped")
+                await self._close_attempt(conn, orphan.attempt_id, result)
+                step = self.policy.after(outcome, orphan.attempt_number)
+                await self._apply(conn, orphan.delivery_id, outcome, step)
+                log.warning(
+                    "attempt reclaimed",
+                    extra={
+                        "delivery_id": orphan.delivery_id,
+                        "attempt": orphan.attempt_number,
+                        "previous_owner": row["lease_owner"],
+                        "outcome": outcome.value,
+                    },
+                )
+                reclaimed.append(orphan)
+        return reclaimed
+
+    async def next_due_in(self) -> float | None:
+        value: float | None = await self.pool.fetchval(
+            QUERIES["dispatch.next_due_in"], self.channel
+        )
+        return value
+
+    async def complete_finished_alerts(self) -> list[int]:
+        rows = await self.pool.fetch(QUERIES["dispatch.complete_finished_alerts"])
+        return [row["id"] for row in rows]
+
+    async def _close_attempt(
+        self, conn: Connection, attempt_id: int, result: AttemptResult
+    ) -> None:
+        await conn.execute(
+            QUERIES["dispatch.close_attempt"],
+            attempt_id,
+            result.outcome.value,
+            result.hangup_cause,
+            result.sip_code,
+            result.ring_seconds,
+            result.talk_seconds,
+            result.provider_message_id,
+            result.detail,
+        )
+
+    async def _apply(
+        self, conn: Connection, delivery_id: int, outcome: Outcome, step: Retry | Finish
+    ) -> None:
+        if isinstance(step, Retry):
+            await conn.execute(
+                QUERIES["dispatch.reschedule"],
+                delivery_id,
+                self.owner,
+                outcome.value,
+                step.after.total_seconds(),
+            )
+        else:
+            await conn.execute(
+                QUERIES["dispatch.finish"], delivery_id, self.owner, outcome.value, step.state
+            )
+        if outcome is Outcome.NOT_IN_SERVICE:
+            await conn.execute(QUERIES["dispatch.flag_not_in_service"], delivery_id)
+
+
+async def cancel_pending(pool: asyncpg.Pool, alert_id: int) -> int:
+    """Stop an alert's pending deliveries at once; return how many were stopped."""
+    status = await pool.execute(QUERIES["dispatch.cancel_pending"], alert_id)
+    return int(status.split()[-1])

@@ -1,0 +1,114 @@
+-- name: claim
+-- Take up to $2 due deliveries of channel $1 for owner $3, lease $4 seconds; open an
+-- attempt for each. Urgent alerts first, then the longest waiting.
+WITH due AS (
+    SELECT d.id
+    FROM deliveries d
+    JOIN alerts a ON a.id = d.alert_id
+    WHERE d.state = 'pending'
+      AND d.channel = $1
+      AND d.next_attempt_at <= now()
+      AND a.state = 'sending'
+    ORDER BY d.priority DESC, d.next_attempt_at, d.id
+    LIMIT $2
+    FOR UPDATE OF d SKIP LOCKED
+), claimed AS (
+    UPDATE deliveries d
+    SET state = 'in_progress',
+        lease_owner = $3,
+        lease_expires_at = now() + make_interval(secs => $4),
+        attempts = d.attempts + 1,
+        updated_at = now()
+    FROM due
+    WHERE d.id = due.id
+    RETURNING d.id, d.alert_id, d.contact_point_id, d.language, d.priority, d.attempts
+), opened AS (
+    INSERT INTO delivery_attempts (delivery_id, attempt_number, channel_id)
+    SELECT id, attempts, 'ivr-' || id || '-' || attempts FROM claimed
+    RETURNING id, delivery_id, channel_id
+)
+SELECT c.id AS delivery_id, c.alert_id, c.language, c.priority, c.attempts AS attempt_number,
+       o.id AS attempt_id, o.channel_id,
+       coalesce(cp.phone_e164, cp.email) AS address
+FROM claimed c
+JOIN opened o ON o.delivery_id = c.id
+JOIN contact_points cp ON cp.id = c.contact_point_id
+ORDER BY c.priority DESC, c.id;
+
+-- name: heartbeat
+UPDATE deliveries
+SET lease_expires_at = now() + make_interval(secs => $2)
+WHERE lease_owner = $1 AND state = 'in_progress';
+
+-- name: close_attempt
+-- Record how attempt $1 ended; fields the call flow already set are kept unless given.
+UPDATE delivery_attempts
+SET outcome = $2,
+    ended_at = now(),
+    hangup_cause = coalesce($3, hangup_cause),
+    sip_code = coalesce($4, sip_code),
+    ring_seconds = coalesce($5, ring_seconds),
+    talk_seconds = coalesce($6, talk_seconds),
+    provider_message_id = coalesce($7, provider_message_id),
+    detail = CASE WHEN $8 = '' THEN detail ELSE $8 END
+WHERE id = $1;
+
+-- name: reschedule
+-- Delivery $1 (leased by $2) goes back to the queue, due in $4 seconds.
+UPDATE deliveries
+SET state = 'pending', last_outcome = $3, next_attempt_at = now() + make_interval(secs => $4),
+    lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'in_progress';
+
+-- name: finish
+-- Delivery $1 (leased by $2) ends in state $4 ('done' or 'failed').
+UPDATE deliveries
+SET state = $4, last_outcome = $3, lease_owner = NULL, lease_expires_at = NULL,
+    finished_at = now(), updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'in_progress';
+
+-- name: flag_not_in_service
+UPDATE contact_points cp
+SET not_in_service_at = now(), updated_at = now()
+FROM deliveries d
+WHERE d.id = $1 AND cp.id = d.contact_point_id;
+
+-- name: expired_leases
+-- In-progress deliveries of channel $1 whose owner stopped renewing the lease, with
+-- their open attempt; locked so only one engine reclaims each.
+SELECT d.id AS delivery_id, d.lease_owner, a.id AS attempt_id, a.attempt_number,
+       a.channel_id, a.outcome
+FROM deliveries d
+JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt_number = d.attempts
+WHERE d.state = 'in_progress' AND d.channel = $1 AND d.lease_expires_at < now()
+ORDER BY d.id
+FOR UPDATE OF d SKIP LOCKED;
+
+-- name: take_lease
+UPDATE deliveries
+SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
+WHERE id = $1;
+
+-- name: next_due_in
+-- Seconds until the next pending delivery of channel $1 is due (NULL: none pending).
+SELECT greatest(0, extract(epoch FROM min(d.next_attempt_at) - now()))::float8
+FROM deliveries d
+JOIN alerts a ON a.id = d.alert_id
+WHERE d.state = 'pending' AND d.channel = $1 AND a.state = 'sending';
+
+-- name: complete_finished_alerts
+-- Alerts in 'sending' with nothing left to do become 'completed'.
+UPDATE alerts a
+SET state = 'completed', completed_at = now(), updated_at = now()
+WHERE a.state = 'sending'
+  AND NOT EXISTS (
+      SELECT 1 FROM deliveries d
+      WHERE d.alert_id = a.id AND d.state IN ('pending', 'in_progress')
+  )
+RETURNING a.id;
+
+-- name: cancel_pending
+-- Cancelling alert $1 stops its pending deliveries at once.
+UPDATE deliveries
+SET state = 'cancelled', updated_at = now(), finished_at = now()
+WHERE alert_id = $1 AND state = 'pending';
