@@ -1,0 +1,158 @@
+"""Staff pages: dashboard, staff management (administrators), own password, language."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ivr.passwords import WeakPassword, generate_password, verify_password
+from ivr.staff import (
+    ROLES,
+    StaffError,
+    change_password,
+    create_staff,
+    disable_staff,
+    list_staff,
+)
+from ivr.storage.queries import QUERIES
+from ivr.web import audit
+from ivr.web.admin.render import render
+from ivr.web.auth import require_admin, require_staff, see_other
+from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
+from ivr.web.i18n import LANGUAGES
+from ivr.web.keys import POOL, SESSIONS, THROTTLE
+
+RECENT_AUDIT_ENTRIES = 25
+
+
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    session, staff = require_staff(request)
+    pool = request.config_dict[POOL]
+    if staff.is_admin:
+        entries = await pool.fetch(QUERIES["audit.recent"], RECENT_AUDIT_ENTRIES)
+        members = [m for m in await list_staff(pool) if not m.disabled]
+    else:
+        entries = await pool.fetch(
+            QUERIES["audit.recent_for_staff"], staff.id, RECENT_AUDIT_ENTRIES
+        )
+        members = []
+    schema_version = await pool.fetchval(QUERIES["health.schema_version"])
+    active_sessions = await request.config_dict[SESSIONS].count_active()
+    return render(
+        request,
+        "dashboard.html",
+        session=session,
+        entries=entries,
+        members=members,
+        schema_version=schema_version,
+        active_sessions=active_sessions,
+    )
+
+
+async def staff_page(request: web.Request) -> web.StreamResponse:
+    require_admin(request)
+    return await _render_staff_page(request)
+
+
+async def _render_staff_page(
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str = "",
+    done: str = "",
+    new_password: str = "",
+    form: dict[str, str] | None = None,
+) -> web.Response:
+    members = await list_staff(request.config_dict[POOL])
+    # Staff emails and sign-in times are personal data: record that they were shown.
+    await audit.record_read(request, "staff", ["email", "last_login_at"])
+    return render(
+        request,
+        "staff.html",
+        status=status,
+        members=members,
+        roles=ROLES,
+        error=error,
+        done=done,
+        new_password=new_password,
+        form=form or {"email": "", "name": "", "role": "viewer"},
+    )
+
+
+async def staff_create(request: web.Request) -> web.StreamResponse:
+    require_admin(request)
+    form = await request.post()
+    values = {key: str(form.get(key, ""))[:300] for key in ("email", "name", "role")}
+    password = generate_password()
+    try:
+        staff_id = await create_staff(
+            request.config_dict[POOL], values["email"], values["name"], values["role"], password
+        )
+    except StaffError as error:
+        return await _render_staff_page(request, status=400, error=str(error), form=values)
+    await audit.record_action(request, "staff.created", f"staff:{staff_id}", role=values["role"])
+    # The password is shown in this response only; it is never stored in clear.
+    return await _render_staff_page(request, done=values["name"].strip(), new_password=password)
+
+
+async def staff_disable(request: web.Request) -> web.StreamResponse:
+    _, staff = require_admin(request)
+    try:
+        target = int(request.match_info["staff_id"])
+        await disable_staff(request.config_dict[POOL], target, by_staff_id=staff.id)
+    except StaffError as error:
+        return await _render_staff_page(request, status=400, error=str(error))
+    await audit.record_action(request, "staff.disabled", f"staff:{target}")
+    return see_other("/admin/staff")
+
+
+async def password_form(request: web.Request) -> web.StreamResponse:
+    require_staff(request)
+    return render(request, "password.html", error="", error_text="", done=False)
+
+
+async def password_change(request: web.Request) -> web.StreamResponse:
+    session, staff = require_staff(request)
+    form = await request.post()
+    current = str(form.get("current", ""))
+    new = str(form.get("new", ""))
+    confirm = str(form.get("confirm", ""))
+    pool = request.config_dict[POOL]
+    throttle = request.config_dict[THROTTLE]
+    address = audit.client_address(request)
+    stored = await pool.fetchval(QUERIES["staff.password_hash"], staff.id)
+    error, error_text = "", ""
+    if await throttle.is_blocked(staff.email, address):
+        error = "login.throttled"
+    elif not await verify_password(stored, current):
+        # A stolen session must not become a way to guess the password.
+        await throttle.record_failure(staff.email, address)
+        error = "password.wrong_current"
+    elif new != confirm:
+        error = "password.mismatch"
+    else:
+        try:
+            await change_password(pool, staff.id, new, keep_session_hash=session.token_hash)
+        except WeakPassword as weak:
+            error_text = str(weak)
+    if error or error_text:
+        await audit.record_action(request, "password.change_refused")
+        return render(
+            request, "password.html", status=400, error=error, error_text=error_text, done=False
+        )
+    await audit.record_action(request, "password.changed")
+    return render(request, "password.html", error="", error_text="", done=True)
+
+
+async def switch_language(request: web.Request) -> web.StreamResponse:
+    language = request.match_info["language"]
+    if language not in LANGUAGES:
+        raise web.HTTPNotFound()
+    back = request.query.get("next", "/admin/")
+    # Only a path of this site: no open redirect ("//evil", "https://...", "\\evil").
+    if not back.startswith("/admin/") or back.startswith("//") or "\\" in back:
+        back = "/admin/"
+    response = see_other(back)
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, path="/", max_age=365 * 86400, httponly=True, samesite="Lax"
+    )
+    return response

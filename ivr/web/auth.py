@@ -1,0 +1,148 @@
+"""Staff sign-in and sign-out, the session middleware, and the access checks.
+
+Sign-in answers the same way, in about the same time, whether the email is
+unknown, the password wrong or the account disabled. Failed attempts are limited
+per account and per client address. A successful sign-in replaces the pre-login
+session by a new one (no session fixation) and rehashes the password when the
+argon2id parameters changed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ivr.passwords import hash_password, needs_rehash, verify_password
+from ivr.storage.queries import QUERIES
+from ivr.web import audit
+from ivr.web.admin.render import render
+from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
+from ivr.web.i18n import pick_language
+from ivr.web.keys import DECOY_HASH, LANGUAGE, POOL, SESSION, SESSIONS, THROTTLE
+from ivr.web.sessions import Session, Staff
+
+log = logging.getLogger(__name__)
+
+LOGIN_PATH = "/admin/login"
+DASHBOARD_PATH = "/admin/"
+MAX_FIELD_LENGTH = 1024
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Attach the live session (or None) and the interface language to the request."""
+    store = request.config_dict[SESSIONS]
+    token = request.cookies.get(store.policy.cookie_name, "")
+    request[SESSION] = await store.load(token) if token else None
+    request[LANGUAGE] = pick_language(request.cookies.get(LANGUAGE_COOKIE))
+    return await handler(request)
+
+
+def require_staff(request: web.Request) -> tuple[Session, Staff]:
+    """The signed-in session and staff member, or a redirect to the sign-in page."""
+    session = request[SESSION]
+    if session is None or session.staff is None:
+        store = request.config_dict[SESSIONS]
+        had_cookie = store.policy.cookie_name in request.cookies
+        raise web.HTTPSeeOther(LOGIN_PATH + ("?expired=1" if had_cookie else ""))
+    return session, session.staff
+
+
+def see_other(location: str) -> web.Response:
+    """A 303 redirect that can carry cookies (unlike a raised HTTPException)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+class AdminOnly(web.HTTPForbidden):
+    """A signed-in staff member who is not an administrator asked for an admin page."""
+
+
+def require_admin(request: web.Request) -> tuple[Session, Staff]:
+    session, staff = require_staff(request)
+    if not staff.is_admin:
+        raise AdminOnly()
+    return session, staff
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    session = request[SESSION]
+    if session is not None and session.staff is not None:
+        raise web.HTTPSeeOther(DASHBOARD_PATH)
+    notice = ""
+    if "expired" in request.query:
+        notice = "login.expired"
+    elif "bye" in request.query:
+        notice = "login.logged_out"
+    if session is None:
+        store = request.config_dict[SESSIONS]
+        token, session = await store.create(None)
+        request[SESSION] = session
+        response = render(request, "login.html", email="", error="", notice=notice)
+        store.set_cookie(response, token)
+        return response
+    return render(request, "login.html", email="", error="", notice=notice)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    email = str(form.get("email", ""))[:MAX_FIELD_LENGTH].strip()
+    password = str(form.get("password", ""))[:MAX_FIELD_LENGTH]
+    address = audit.client_address(request)
+    pool = request.config_dict[POOL]
+    throttle = request.config_dict[THROTTLE]
+
+    if await throttle.is_blocked(email, address):
+        await audit.record(pool, staff_id=None, action="login.throttled", client_address=address)
+        return render(
+            request, "login.html", status=429, email=email, error="login.throttled", notice=""
+        )
+
+    row = await pool.fetchrow(QUERIES["staff.get_by_email"], email) if email else None
+    if row is None:
+        await request.config_dict[DECOY_HASH].verify(password)
+        accepted = False
+    else:
+        accepted = await verify_password(row["password_hash"], password) and not row["disabled"]
+
+    if not accepted or row is None:
+        await throttle.record_failure(email, address)
+        await audit.record(
+            pool,
+            staff_id=row["id"] if row else None,
+            action="login.failed",
+            client_address=address,
+        )
+        return render(request, "login.html", email=email, error="login.failed", notice="")
+
+    if needs_rehash(row["password_hash"]):
+        await pool.execute(QUERIES["staff.rehash"], row["id"], await hash_password(password))
+        log.info("password rehashed with current parameters", extra={"staff_id": row["id"]})
+    await throttle.clear_account(email)
+    await pool.execute(QUERIES["staff.record_login"], row["id"])
+
+    store = request.config_dict[SESSIONS]
+    old = request[SESSION]
+    if old is not None:
+        await store.end(old.token_hash)
+    staff = Staff(row["id"], row["email"], row["display_name"], row["role"])
+    token, session = await store.create(staff)
+    request[SESSION] = session
+    await audit.record_action(request, "login.succeeded")
+    log.info("staff signed in", extra={"staff_id": staff.id})
+    response = see_other(DASHBOARD_PATH)
+    store.set_cookie(response, token)
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    session = request[SESSION]
+    store = request.config_dict[SESSIONS]
+    if session is not None:
+        if session.staff is not None:
+            await audit.record_action(request, "logout")
+        await store.end(session.token_hash)
+    response = see_other(LOGIN_PATH + "?bye=1")
+    store.clear_cookie(response)
+    return response

@@ -1,0 +1,61 @@
+"""Rate limiting of failed staff sign-ins, per account and per client address.
+
+Failures are rows in PostgreSQL, so limits hold across restarts and processes.
+The account is stored as an HMAC of the typed email (lower-cased), so an unknown
+email is limited exactly like a known one and no typed text is kept. Rows older
+than the window are purged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from ivr.storage.queries import QUERIES
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    window: timedelta = timedelta(minutes=15)
+    per_account: int = 5
+    per_address: int = 20
+
+
+class LoginThrottle:
+    def __init__(self, pool: asyncpg.Pool, key: bytes, policy: ThrottlePolicy) -> None:
+        self._pool = pool
+        self._key = key
+        self.policy = policy
+
+    def account_hash(self, email: str) -> bytes:
+        return hmac.new(self._key, email.strip().lower().encode(), hashlib.sha256).digest()
+
+    async def is_blocked(self, email: str, client_address: str) -> bool:
+        """True once the account or the address reached its limit within the window."""
+        row = await self._pool.fetchrow(
+            QUERIES["login_failures.count"],
+            self.account_hash(email),
+            client_address,
+            self.policy.window,
+        )
+        assert row is not None
+        return bool(
+            row["by_account"] >= self.policy.per_account
+            or row["by_address"] >= self.policy.per_address
+        )
+
+    async def record_failure(self, email: str, client_address: str) -> None:
+        await self._pool.execute(
+            QUERIES["login_failures.record"], self.account_hash(email), client_address
+        )
+
+    async def clear_account(self, email: str) -> None:
+        """After a successful sign-in the account starts afresh (the address does not)."""
+        await self._pool.execute(QUERIES["login_failures.clear_account"], self.account_hash(email))
+
+    async def purge(self) -> None:
+        await self._pool.execute(QUERIES["login_failures.purge"], self.policy.window)
