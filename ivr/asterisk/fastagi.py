@@ -70,6 +70,8 @@ class AgiCommandError(AgiError):
 class AgiLimits:
     """Bounds on what one connection may cost (sizes in bytes, times in seconds)."""
 
+    max_sessions: int = 500
+    """Connections served at once; more are closed on arrival."""
     max_line_bytes: int = 8192
     max_env_lines: int = 256
     max_usage_lines: int = 200
@@ -113,6 +115,7 @@ class ServerStats:
     """Counters since start; errors are also logged with channel and route."""
 
     connections: int = 0
+    refused: int = 0
     sessions: int = 0
     completed: int = 0
     hangups: int = 0
@@ -448,10 +451,13 @@ class FastAgiServer:
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Called by asyncio for each connection: start and track its task at once."""
-        if self._closing:
+        self.stats.connections += 1
+        if self._closing or len(self._tasks) >= self.limits.max_sessions:
+            self.stats.refused += 1
+            if not self._closing:
+                logger.warning("FastAGI connection refused: too many sessions")
             writer.transport.abort()
             return
-        self.stats.connections += 1
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

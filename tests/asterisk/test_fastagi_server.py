@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -559,3 +560,20 @@ async def test_playback_wait_is_bounded_per_call() -> None:
         assert await asterisk.closed()
         await eventually(lambda: server.stats.completed == 1)
     assert outcome == [True]
+
+
+async def test_connections_beyond_the_session_limit_are_closed_on_arrival() -> None:
+    limits = dataclasses.replace(FAST_LIMITS, max_sessions=2)
+    async with running_server({"call": answering([])}, limits) as server:
+        holders = [await AsteriskSide.connect(server.port) for _ in range(2)]
+        await eventually(lambda: server.active_sessions == 2)
+        extra = await AsteriskSide.connect(server.port)
+        assert await extra.closed()
+        assert server.stats.refused == 1
+        for holder in holders:
+            holder.close()
+        await eventually(lambda: server.active_sessions == 0)
+        again = await AsteriskSide.connect(server.port)
+        await again.start()
+        await again.answer("ANSWER", "200 result=0")
+        await again.finish()
