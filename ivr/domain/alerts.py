@@ -1,0 +1,149 @@
+"""Alerts: categories, urgency, the life cycle and who may move an alert along it.
+
+Life cycle: draft → approved → sending → completed; draft, approved or sending →
+cancelled. Content may change only in draft.
+
+Approval (the four-eyes rule): an ``admin`` or ``approver`` approves; it must be
+someone other than the drafter, unless the drafter is the only active staff member
+who can approve (a small office at night must still be able to warn people); such a
+self-approval is allowed and flagged so it is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from ivr.domain.errors import DomainError
+from ivr.domain.sms_text import check_sms_text
+
+Category = Literal[
+    "evacuation", "air_quality", "boil_water", "boil_water_lifted", "all_clear", "exercise", "other"
+]
+CATEGORIES: tuple[Category, ...] = (
+    "evacuation",
+    "air_quality",
+    "boil_water",
+    "boil_water_lifted",
+    "all_clear",
+    "exercise",
+    "other",
+)
+Urgency = Literal["urgent", "high", "normal", "low"]
+URGENCIES: tuple[Urgency, ...] = ("urgent", "high", "normal", "low")
+State = Literal["draft", "approved", "sending", "completed", "cancelled"]
+Language = Literal["fr", "en", "innu"]
+Channel = Literal["voice", "sms", "email"]
+CHANNELS: tuple[Channel, ...] = ("voice", "sms", "email")
+
+PRIORITY: Mapping[Urgency, int] = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
+"""Delivery priority from urgency; the dispatch engine serves higher numbers first."""
+
+TRANSITIONS: Mapping[State, frozenset[State]] = {
+    "draft": frozenset({"approved", "cancelled"}),
+    "approved": frozenset({"sending", "cancelled"}),
+    "sending": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+APPROVER_ROLES = frozenset({"admin", "approver"})
+DRAFTER_ROLES = frozenset({"admin", "approver", "author"})
+
+_STATE_FR = {
+    "draft": "brouillon",
+    "approved": "approuvée",
+    "sending": "en cours d'envoi",
+    "completed": "terminée",
+    "cancelled": "annulée",
+}
+
+
+def check_transition(current: State, new: State) -> None:
+    """Nothing if the alert may go from ``current`` to ``new``, else a DomainError."""
+    if new not in TRANSITIONS[current]:
+        raise DomainError(
+            f"Une alerte {_STATE_FR[current]} ne peut pas devenir {_STATE_FR[new]}.",
+            f"An alert in state {current} cannot become {new}.",
+        )
+
+
+def check_can_draft(role: str) -> None:
+    if role not in DRAFTER_ROLES:
+        raise DomainError(
+            "Votre rôle ne permet pas de rédiger une alerte.",
+            "Your role does not allow drafting alerts.",
+        )
+
+
+@dataclass(frozen=True)
+class Approval:
+    self_approved: bool
+    """True when the drafter approved their own alert as the only possible approver."""
+
+
+def check_approval(
+    *, drafter_id: int, approver_id: int, approver_role: str, active_approver_ids: frozenset[int]
+) -> Approval:
+    """Whether ``approver_id`` may approve an alert drafted by ``drafter_id``."""
+    if approver_role not in APPROVER_ROLES:
+        raise DomainError(
+            "Seul un administrateur ou un approbateur peut approuver une alerte.",
+            "Only an administrator or an approver can approve an alert.",
+        )
+    if approver_id != drafter_id:
+        return Approval(self_approved=False)
+    if active_approver_ids == {approver_id}:
+        return Approval(self_approved=True)
+    raise DomainError(
+        "Une autre personne que l'auteur doit approuver cette alerte.",
+        "Someone other than its author must approve this alert.",
+    )
+
+
+@dataclass(frozen=True)
+class Content:
+    """What an alert says in one language."""
+
+    language: Language
+    sms_text: str | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
+    voice_recording: str | None = None
+    voice_text: str | None = None
+
+    def has(self, channel: Channel) -> bool:
+        if channel == "sms":
+            return self.sms_text is not None
+        if channel == "email":
+            return self.email_subject is not None and self.email_body is not None
+        return self.voice_recording is not None or self.voice_text is not None
+
+
+def check_contents(contents: Mapping[Language, Content]) -> None:
+    """Content fit for approval: French on every channel (the last fallback of every
+    language), Innu-aimun as a recording only, SMS texts sendable, no empty field."""
+    french = contents.get("fr")
+    for channel in CHANNELS:
+        if french is None or not french.has(channel):
+            raise DomainError(
+                f"Le contenu en français manque pour le canal {channel}.",
+                f"French content is missing for the {channel} channel.",
+            )
+    for language, content in contents.items():
+        if content.language != language:
+            raise DomainError("Langue du contenu incohérente.", "Content language mismatch.")
+        texts = (content.sms_text, content.email_subject, content.email_body, content.voice_text)
+        if language == "innu" and any(t is not None for t in texts):
+            raise DomainError(
+                "L'innu-aimun n'est diffusé qu'en enregistrement audio.",
+                "Innu-aimun is sent as an audio recording only.",
+            )
+        fields = (*texts, content.voice_recording)
+        if any(t is not None and not t.strip() for t in fields):
+            raise DomainError(
+                f"Un champ du contenu ({language}) est vide.",
+                f"A content field ({language}) is empty.",
+            )
+        if content.sms_text is not None:
+            check_sms_text(content.sms_text)

@@ -1,0 +1,240 @@
+"""Alerts in PostgreSQL: draft, content, approval, launch and cancellation.
+
+Every change of state happens with the alert row locked, checks the rules of
+ivr.domain.alerts, and is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ivr.domain.alerts import (
+    CATEGORIES,
+    URGENCIES,
+    Approval,
+    Category,
+    Content,
+    Language,
+    State,
+    Urgency,
+    check_approval,
+    check_can_draft,
+    check_contents,
+    check_transition,
+)
+from ivr.domain.errors import DomainError
+from ivr.storage.audience import resolve_audience
+from ivr.storage.executor import Connection, Executor
+from ivr.storage.queries import QUERIES
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    title: str
+    category: Category
+    urgency: Urgency
+    target_all: bool
+    sector_codes: tuple[str, ...]
+    follow_up_of: int | None
+    scheduled_at: datetime | None
+    state: State
+    drafted_by: int
+    approved_by: int | None
+
+
+_NOT_FOUND = DomainError("Alerte introuvable.", "No such alert.")
+
+
+async def create_alert(
+    conn: Connection,
+    *,
+    title: str,
+    category: Category,
+    urgency: Urgency,
+    drafted_by: int,
+    sector_codes: Sequence[str] = (),
+    target_all: bool = False,
+    follow_up_of: int | None = None,
+    scheduled_at: datetime | None = None,
+) -> int:
+    """A new draft. A follow-up (``follow_up_of``) takes the earlier alert's target and
+    will reach the same contacts; otherwise give sector codes or ``target_all``."""
+    if category not in CATEGORIES or urgency not in URGENCIES:
+        raise DomainError("Catégorie ou urgence inconnue.", "Unknown category or urgency.")
+    if not title.strip():
+        raise DomainError("Le titre est vide.", "The title is empty.")
+    check_can_draft(await _role(conn, drafted_by))
+    async with conn.transaction():
+        if follow_up_of is not None:
+            earlier = await conn.fetchrow(QUERIES["alerts.get"], follow_up_of)
+            if earlier is None or earlier["state"] not in ("sending", "completed", "cancelled"):
+                raise DomainError(
+                    "Un suivi doit porter sur une alerte déjà lancée.",
+                    "A follow-up must refer to an alert already launched.",
+                )
+            if sector_codes or target_all:
+                raise DomainError(
+                    "Un suivi reprend les destinataires de l'alerte d'origine.",
+                    "A follow-up reuses the audience of the earlier alert.",
+                )
+            target_all = earlier["target_all"]
+        elif not target_all and not sector_codes:
+            raise DomainError(
+                "Choisissez au moins un secteur, ou toute la communauté.",
+                "Choose at least one sector, or the whole community.",
+            )
+        alert_id: int = await conn.fetchval(
+            QUERIES["alerts.create"],
+            title.strip(),
+            category,
+            urgency,
+            target_all,
+            follow_up_of,
+            scheduled_at,
+            drafted_by,
+        )
+        if follow_up_of is not None:
+            await conn.execute(QUERIES["alerts.copy_sectors"], alert_id, follow_up_of)
+        else:
+            await _add_sectors(conn, alert_id, sector_codes)
+        await _audit(conn, drafted_by, "alert.draft", alert_id, {"category": category})
+    return alert_id
+
+
+async def _add_sectors(conn: Connection, alert_id: int, codes: Sequence[str]) -> None:
+    known = {r["code"] for r in await conn.fetch(QUERIES["sectors.ids_by_code"], list(codes))}
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise DomainError(
+            f"Secteur inconnu : {', '.join(unknown)}.", f"Unknown sector: {', '.join(unknown)}."
+        )
+    await conn.execute(QUERIES["alerts.add_sectors"], alert_id, list(codes))
+
+
+async def get_alert(db: Executor, alert_id: int) -> Alert:
+    row = await db.fetchrow(QUERIES["alerts.get"], alert_id)
+    if row is None:
+        raise _NOT_FOUND
+    codes = tuple(r["code"] for r in await db.fetch(QUERIES["alerts.sector_codes"], alert_id))
+    return Alert(
+        id=row["id"],
+        title=row["title"],
+        category=row["category"],
+        urgency=row["urgency"],
+        target_all=row["target_all"],
+        sector_codes=codes,
+        follow_up_of=row["follow_up_of"],
+        scheduled_at=row["scheduled_at"],
+        state=row["state"],
+        drafted_by=row["drafted_by"],
+        approved_by=row["approved_by"],
+    )
+
+
+async def get_contents(db: Executor, alert_id: int) -> dict[Language, Content]:
+    rows = await db.fetch(QUERIES["alerts.contents"], alert_id)
+    return {row["language"]: Content(**dict(row)) for row in rows}
+
+
+async def set_content(conn: Connection, alert_id: int, content: Content) -> None:
+    """Write one language's content; only while the alert is a draft."""
+    async with conn.transaction():
+        alert = await _lock(conn, alert_id)
+        if alert["state"] != "draft":
+            raise DomainError(
+                "Seule une alerte en brouillon peut être modifiée.",
+                "Only a draft alert can be edited.",
+            )
+        try:
+            await conn.execute(
+                QUERIES["alerts.set_content"],
+                alert_id,
+                content.language,
+                content.sms_text,
+                content.email_subject,
+                content.email_body,
+                content.voice_recording,
+                content.voice_text,
+            )
+        except asyncpg.CheckViolationError:
+            raise DomainError(
+                "Contenu refusé : champ vide, courriel sans objet ou texte en innu-aimun.",
+                "Content refused: empty field, email without subject or Innu-aimun text.",
+            ) from None
+        await conn.execute(QUERIES["alerts.touch"], alert_id)
+
+
+async def approve(conn: Connection, alert_id: int, staff_id: int) -> Approval:
+    """draft → approved, under the four-eyes rule of ivr.domain.alerts."""
+    async with conn.transaction():
+        alert = await _lock(conn, alert_id)
+        check_transition(alert["state"], "approved")
+        check_contents(await get_contents(conn, alert_id))
+        approvers = frozenset(r["id"] for r in await conn.fetch(QUERIES["alerts.active_approvers"]))
+        approval = check_approval(
+            drafter_id=alert["drafted_by"],
+            approver_id=staff_id,
+            approver_role=await _role(conn, staff_id),
+            active_approver_ids=approvers,
+        )
+        await conn.execute(QUERIES["alerts.approve"], alert_id, staff_id)
+        await _audit(
+            conn, staff_id, "alert.approve", alert_id, {"self_approved": approval.self_approved}
+        )
+    return approval
+
+
+async def launch(conn: Connection, alert_id: int, staff_id: int) -> int:
+    """approved → sending: resolve the audience into deliveries and wake the dispatch
+    engines. Returns the number of deliveries created."""
+    async with conn.transaction():
+        alert = await _lock(conn, alert_id)
+        check_transition(alert["state"], "sending")
+        created = await resolve_audience(conn, alert_id)
+        await conn.execute(QUERIES["alerts.mark_sending"], alert_id)
+        await _audit(conn, staff_id, "alert.launch", alert_id, {"deliveries": created})
+        await conn.execute(QUERIES["alerts.wake_dispatch"], alert_id)
+    return created
+
+
+async def cancel(conn: Connection, alert_id: int, staff_id: int) -> int:
+    """→ cancelled: pending deliveries stop at once (calls in progress end on their own).
+    Returns the number of deliveries cancelled."""
+    async with conn.transaction():
+        alert = await _lock(conn, alert_id)
+        check_transition(alert["state"], "cancelled")
+        await conn.execute(QUERIES["alerts.cancel"], alert_id, staff_id)
+        status = await conn.execute(QUERIES["alerts.cancel_pending_deliveries"], alert_id)
+        cancelled = int(status.split()[-1])
+        await _audit(conn, staff_id, "alert.cancel", alert_id, {"deliveries": cancelled})
+        await conn.execute(QUERIES["alerts.wake_dispatch"], alert_id)
+    return cancelled
+
+
+async def _lock(conn: Connection, alert_id: int) -> asyncpg.Record:
+    row = await conn.fetchrow(QUERIES["alerts.lock"], alert_id)
+    if row is None:
+        raise _NOT_FOUND
+    return row
+
+
+async def _role(db: Executor, staff_id: int) -> str:
+    role = await db.fetchval(QUERIES["alerts.staff_role"], staff_id)
+    if role is None:
+        raise DomainError("Compte du personnel inconnu ou désactivé.", "Unknown or disabled staff.")
+    return str(role)
+
+
+async def _audit(
+    conn: Connection, staff_id: int, action: str, alert_id: int, details: dict[str, Any]
+) -> None:
+    await conn.execute(
+        QUERIES["audit.record"], staff_id, action, f"alert:{alert_id}", json.dumps(details), ""
+    )

@@ -1,0 +1,67 @@
+-- name: create
+INSERT INTO alerts (title, category, urgency, target_all, follow_up_of, scheduled_at, drafted_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id;
+
+-- name: add_sectors
+INSERT INTO alert_sectors (alert_id, sector_id)
+SELECT $1, s.id FROM sectors s WHERE s.code = ANY ($2::text[])
+ON CONFLICT DO NOTHING;
+
+-- name: copy_sectors
+-- A follow-up targets what the earlier alert targeted.
+INSERT INTO alert_sectors (alert_id, sector_id)
+SELECT $1, t.sector_id FROM alert_sectors t WHERE t.alert_id = $2;
+
+-- name: get
+SELECT id, title, category, urgency, target_all, follow_up_of, scheduled_at, state,
+       drafted_by, approved_by, approved_at, launched_at, cancelled_at, completed_at
+FROM alerts WHERE id = $1;
+
+-- name: lock
+SELECT id, category, urgency, state, drafted_by, scheduled_at FROM alerts WHERE id = $1 FOR UPDATE;
+
+-- name: sector_codes
+SELECT s.code FROM alert_sectors t JOIN sectors s ON s.id = t.sector_id
+WHERE t.alert_id = $1 ORDER BY s.code;
+
+-- name: set_content
+INSERT INTO alert_contents (alert_id, language, sms_text, email_subject, email_body,
+                            voice_recording, voice_text)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (alert_id, language) DO UPDATE
+SET sms_text = excluded.sms_text, email_subject = excluded.email_subject,
+    email_body = excluded.email_body, voice_recording = excluded.voice_recording,
+    voice_text = excluded.voice_text;
+
+-- name: contents
+SELECT language, sms_text, email_subject, email_body, voice_recording, voice_text
+FROM alert_contents WHERE alert_id = $1 ORDER BY language;
+
+-- name: touch
+UPDATE alerts SET updated_at = now() WHERE id = $1;
+
+-- name: staff_role
+SELECT role FROM staff WHERE id = $1 AND NOT disabled;
+
+-- name: active_approvers
+SELECT id FROM staff WHERE role IN ('admin', 'approver') AND NOT disabled;
+
+-- name: approve
+UPDATE alerts SET state = 'approved', approved_by = $2, approved_at = now(), updated_at = now()
+WHERE id = $1 AND state = 'draft';
+
+-- name: mark_sending
+UPDATE alerts SET state = 'sending', launched_at = now(), updated_at = now()
+WHERE id = $1 AND state = 'approved';
+
+-- name: cancel
+UPDATE alerts SET state = 'cancelled', cancelled_by = $2, cancelled_at = now(), updated_at = now()
+WHERE id = $1 AND state IN ('draft', 'approved', 'sending');
+
+-- name: cancel_pending_deliveries
+UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now()
+WHERE alert_id = $1 AND state = 'pending';
+
+-- name: wake_dispatch
+SELECT pg_notify('ivr_dispatch', $1::bigint::text);

@@ -1,0 +1,37 @@
+-- name: resolve
+-- Turn alert $1 into deliveries with priority $2, due at $3 (or now). Idempotent: a
+-- second run adds nothing. Returns one row per delivery added.
+INSERT INTO deliveries (alert_id, contact_point_id, channel, language, member_id, sector_id,
+                        priority, next_attempt_at)
+SELECT $1, t.contact_point_id, t.channel, t.language, t.member_id, t.sector_id, $2,
+       greatest(now(), coalesce($3::timestamptz, now()))
+FROM alert_audience($1) t
+ON CONFLICT (alert_id, contact_point_id, channel) DO NOTHING;
+
+-- name: preview_counts
+-- What resolving alert $1 now would create, per sector and channel.
+SELECT s.code AS sector_code, s.name_fr, s.name_en, t.channel, count(*) AS deliveries
+FROM alert_audience($1) t
+LEFT JOIN sectors s ON s.id = t.sector_id
+GROUP BY s.code, s.name_fr, s.name_en, t.channel
+ORDER BY s.code NULLS LAST, t.channel;
+
+-- name: unreachable
+-- Members alert $1 concerns who have no usable contact for it: the total, and the first
+-- $2 of them by sector and name.
+WITH reached AS (
+    SELECT DISTINCT c.member_id FROM alert_choices($1) c
+), missing AS (
+    SELECT s.member_id, s.sector_id
+    FROM alert_scope($1) s
+    LEFT JOIN reached r ON r.member_id = s.member_id
+    WHERE r.member_id IS NULL
+)
+SELECT m.id AS member_id, m.display_name, h.civic_number, h.street, h.unit,
+       sec.code AS sector_code, count(*) OVER () AS total
+FROM missing x
+JOIN members m ON m.id = x.member_id
+JOIN households h ON h.id = m.household_id
+LEFT JOIN sectors sec ON sec.id = x.sector_id
+ORDER BY sec.code NULLS LAST, m.display_name, m.id
+LIMIT $2;
