@@ -18,6 +18,7 @@ from typing import Any, Self
 
 from ivr.asterisk.agi_protocol import (
     HANGUP_NOTICE,
+    AgiArgumentError,
     AgiError,
     AgiProtocolError,
     AgiReply,
@@ -199,7 +200,7 @@ class AgiSession:
         Input ends ``digit_timeout`` seconds after the prompt or the last key.
         """
         if not 1 <= max_digits <= 64:
-            raise ValueError("max_digits must be between 1 and 64")
+            raise AgiArgumentError("max_digits must be between 1 and 64")
         result = await self._live_command(
             reply_within or self.limits.media_timeout,
             "GET DATA",
@@ -239,7 +240,7 @@ class AgiSession:
             arguments.append("BEEP")
         if silence is not None:
             if not 1 <= silence <= 3600:
-                raise ValueError("silence must be between 1 and 3600 seconds")
+                raise AgiArgumentError("silence must be between 1 and 3600 seconds")
             arguments.append(f"s={silence}")
         result = await self._live_command(
             max_duration + self.limits.command_timeout, "RECORD FILE", *arguments
@@ -280,13 +281,13 @@ class AgiSession:
     async def get_full_variable(self, expression: str) -> str | None:
         """Evaluate a dialplan expression we wrote (``${AMDSTATUS}``), never user text."""
         if any(c in expression for c in "\r\n\0"):
-            raise ValueError("line breaks are not allowed in an expression")
+            raise AgiArgumentError("line breaks are not allowed in an expression")
         result = await self._command(self.limits.command_timeout, "GET FULL VARIABLE", expression)
         return result.data if result.result == "1" else None
 
     async def verbose(self, message: str, level: int = 1) -> None:
         if not 1 <= level <= 4:
-            raise ValueError("verbose level must be between 1 and 4")
+            raise AgiArgumentError("verbose level must be between 1 and 4")
         await self._command(
             self.limits.command_timeout, "VERBOSE", check_text(message, "message"), level
         )

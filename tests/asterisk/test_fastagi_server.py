@@ -396,6 +396,11 @@ async def test_unsafe_values_never_reach_asterisk() -> None:
             session.exec("Playback", "a,b"),
             session.stream_file("../../etc/passwd"),
             session.verbose("a\r\nb"),
+            session.verbose("ok", level=9),
+            session.get_full_variable("${X}\nANSWER"),
+            session.get_data("ivr/menu", 5, 0),
+            session.wait_for_digit(-1),
+            session.record_file("ivr/rec", "wav;rm", "#", 5),
         ]
         for attempt in attempts:
             try:
@@ -407,7 +412,7 @@ async def test_unsafe_values_never_reach_asterisk() -> None:
         asterisk = await AsteriskSide.connect(server.port)
         await asterisk.start()
         await asterisk.finish()  # the first line the server sends is the final status
-    assert refused == ["AgiArgumentError"] * 7
+    assert refused == ["AgiArgumentError"] * 12
 
 
 async def test_unknown_route_sets_noroute_and_hangs_up_the_session() -> None:
