@@ -9,11 +9,12 @@ phone saw (see :mod:`simnet.calllog`).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
 from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.pbx_config import PRODUCT_TEMPLATES, prepare_instance
+from ivr.asterisk.pbx_config import PRODUCT_TEMPLATES, asterisk_ids, prepare_instance
 from ivr.asterisk.process import AsteriskProcess
 from ivr.config import Settings
 from simnet.calllog import PhoneCall, read_calls
@@ -94,6 +95,10 @@ class PhoneNetwork:
             "call_log": str(self.layout.log_dir / "calls.csv"),
         }
         prepare_instance(self.layout, templates, values, {"phone_table": dialplan(self.phones)})
+        if not self.call_log.exists():
+            self.call_log.touch(mode=0o644)
+            uid, gid = asterisk_ids(self.layout.root)
+            os.chown(self.call_log, uid, gid)
         make_network_sounds(self.layout)
 
     def start(self) -> float:
@@ -107,7 +112,7 @@ class PhoneNetwork:
     def reset(self) -> None:
         """Forget every number's call count and empty the call log."""
         self.process.rx(f"database deltree {STATE_FAMILY}")
-        self.call_log.write_text("", encoding="utf-8")
+        os.truncate(self.call_log, 0)
 
     def numbers_for(self, behaviour: str) -> list[str]:
         return numbers_for(self.phones, behaviour)
