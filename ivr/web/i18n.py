@@ -132,9 +132,3 @@ def translator(language: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return translate
-
-
-def bilingual(key: str, **values: Any) -> str:
-    """Both languages, French first: for messages that must not depend on the cookie."""
-    french, english = (text.format(**values) for text in TEXT[key])
-    return f"{french} / {english}"

@@ -26,14 +26,15 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Server": "Information ITUM",  # no version banner
 }
+SERVER = "Information ITUM"  # replaces aiohttp's version banner
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare`` hook."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = SERVER
     if not request.path.startswith(STATIC_PREFIX):
         # Pages may show personal data: never store them in a cache.
         response.headers.setdefault("Cache-Control", "no-store")

@@ -13,7 +13,14 @@ from argon2 import PasswordHasher
 from ivr.passwords import needs_rehash
 from ivr.staff import create_staff
 from ivr.web.ratelimit import ThrottlePolicy
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ClientFactory, login
+from tests.web.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ClientFactory,
+    csrf_token_in,
+    login,
+    origin,
+)
 
 WRONG = "Courriel ou mot de passe incorrect."
 THROTTLED = "Trop de tentatives."
@@ -39,14 +46,8 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(
     assert WRONG in unknown_page
     # Apart from the email echoed in the form, the pages are the same.
     assert wrong_page.replace(ADMIN_EMAIL, "X").replace(
-        _token(wrong_page), "T"
-    ) == unknown_page.replace("nobody@itum.example", "X").replace(_token(unknown_page), "T")
-
-
-def _token(html: str) -> str:
-    from tests.web.conftest import csrf_token_in
-
-    return csrf_token_in(html)
+        csrf_token_in(wrong_page), "T"
+    ) == unknown_page.replace("nobody@itum.example", "X").replace(csrf_token_in(unknown_page), "T")
 
 
 async def test_unknown_email_takes_as_long_as_a_wrong_password(
@@ -160,9 +161,7 @@ async def test_logout_ends_the_session_for_good(
     await login(client)
     cookie = client.session.cookie_jar.filter_cookies(client.make_url("/admin/"))["itum_admin"]
     dashboard = await client.get("/admin/")
-    token = _token(await dashboard.text())
-    from tests.web.conftest import origin
-
+    token = csrf_token_in(await dashboard.text())
     response = await client.post(
         "/admin/logout",
         data={"csrf_token": token},

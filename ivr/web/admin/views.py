@@ -12,6 +12,7 @@ from ivr.staff import (
     create_staff,
     disable_staff,
     list_staff,
+    validate_name,
 )
 from ivr.storage.queries import QUERIES
 from ivr.web import audit
@@ -91,7 +92,9 @@ async def staff_create(request: web.Request) -> web.StreamResponse:
         return await _render_staff_page(request, status=400, error=str(error), form=values)
     await audit.record_action(request, "staff.created", f"staff:{staff_id}", role=values["role"])
     # The password is shown in this response only; it is never stored in clear.
-    return await _render_staff_page(request, done=values["name"].strip(), new_password=password)
+    return await _render_staff_page(
+        request, done=validate_name(values["name"]), new_password=password
+    )
 
 
 async def staff_disable(request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,41 @@
+"""Every interface text exists in French and English, and every key used exists."""
+
+from __future__ import annotations
+
+import re
+
+from ivr.staff import ROLES
+from ivr.web.admin.render import TEMPLATES
+from ivr.web.i18n import TEXT, translator
+
+
+def test_every_text_has_both_languages() -> None:
+    for key, (french, english) in TEXT.items():
+        assert french.strip(), key
+        assert english.strip(), key
+        # Placeholders match, so a translation cannot drop a value.
+        assert set(re.findall(r"{(\w+)}", french)) == set(re.findall(r"{(\w+)}", english)), key
+
+
+def test_every_key_used_in_templates_and_code_exists() -> None:
+    used: set[str] = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r't\("([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    code = [TEMPLATES.parent / "views.py", TEMPLATES.parent / "errors.py"]
+    code.append(TEMPLATES.parents[1] / "auth.py")
+    for path in code:
+        used |= set(
+            re.findall(
+                r'(?:error|notice|message)\s*=\s*"([a-z_]+\.[a-z_]+)"',
+                path.read_text(encoding="utf-8"),
+            )
+        )
+    used |= {f"role.{role}" for role in ROLES}
+    assert used, "no keys found: the pattern is wrong"
+    missing = sorted(key for key in used if key not in TEXT)
+    assert not missing
+
+
+def test_translator_fills_values() -> None:
+    assert translator("fr")("dashboard.hello", name="Marie") == "Bonjour, Marie."
+    assert translator("en")("dashboard.hello", name="Marie") == "Hello, Marie."
