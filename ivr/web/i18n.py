@@ -52,7 +52,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dashboard.database_ok": ("en service", "up"),
     "dashboard.schema": ("Version du schéma", "Schema version"),
     "dashboard.sessions": ("Sessions du personnel actives", "Active staff sessions"),
-    "dashboard.staff": ("Personnel ({count} comptes actifs)", "Staff ({count} active accounts)"),
+    "dashboard.staff": ("Personnel actif ({count})", "Active staff ({count})"),
     "dashboard.manage_staff": ("Gérer le personnel", "Manage staff"),
     "dashboard.audit_all": ("Journal d'audit récent", "Recent audit log"),
     "dashboard.audit_mine": ("Vos actions récentes", "Your recent actions"),
@@ -63,6 +63,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.address": ("Adresse", "Address"),
     "audit.empty": ("Aucune entrée pour l'instant.", "No entries yet."),
     "audit.system": ("(système)", "(system)"),
+    "action.login.succeeded": ("Connexion", "Sign-in"),
+    "action.login.failed": ("Connexion refusée", "Sign-in refused"),
+    "action.login.throttled": ("Connexion bloquée (trop d'essais)", "Sign-in blocked (too many)"),
+    "action.logout": ("Déconnexion", "Sign-out"),
+    "action.staff.created": ("Compte créé", "Account created"),
+    "action.staff.disabled": ("Compte désactivé", "Account disabled"),
+    "action.password.changed": ("Mot de passe changé", "Password changed"),
+    "action.password.change_refused": (
+        "Changement de mot de passe refusé",
+        "Password change refused",
+    ),
+    "action.personal_data.read": (
+        "Consultation de renseignements personnels",
+        "Personal data viewed",
+    ),
     "staff.title": ("Personnel", "Staff"),
     "staff.name": ("Nom", "Name"),
     "staff.email": ("Courriel", "Email"),
@@ -132,3 +147,9 @@ def translator(language: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return translate
+
+
+def action_label(language: str, action: str) -> str:
+    """A readable name for an audit action; the action code itself when there is none."""
+    texts = TEXT.get("action." + action)
+    return texts[LANGUAGES.index(language)] if texts else action

@@ -31,11 +31,11 @@ async def test_dashboard_shows_staff_and_the_audit_log(
     await create_staff(db, "paul@itum.example", "Paul Vollant", "author", ADMIN_PASSWORD)
     await login(client)
     html = await (await client.get("/admin/")).text()
-    assert "Personnel (2 comptes actifs)" in html
+    assert "Personnel actif (2)" in html
     assert "Paul Vollant" in html
     assert "Rédaction" in html  # Paul's role, in French
     assert "Journal d&#39;audit récent" in html
-    assert "<code>login.succeeded</code>" in html
+    assert 'Connexion <code class="muted">login.succeeded</code>' in html
     assert "127.0.0.1" in html
     assert re.search(r"<dt>Version du schéma</dt><dd>\d+</dd>", html)
     assert re.search(r"<dt>Sessions du personnel actives</dt><dd>1</dd>", html)

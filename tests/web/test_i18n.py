@@ -39,3 +39,15 @@ def test_every_key_used_in_templates_and_code_exists() -> None:
 def test_translator_fills_values() -> None:
     assert translator("fr")("dashboard.hello", name="Marie") == "Bonjour, Marie."
     assert translator("en")("dashboard.hello", name="Marie") == "Hello, Marie."
+
+
+def test_every_audit_action_recorded_by_the_web_pages_has_a_label() -> None:
+    actions: set[str] = set()
+    for path in TEMPLATES.parents[1].rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        actions |= set(re.findall(r'record_action\(\s*request,\s*"([a-z_.]+)"', text))
+        actions |= set(re.findall(r'action="([a-z_.]+)"', text))
+        actions |= set(re.findall(r'"(personal_data\.read)"', text))
+    assert {"login.succeeded", "login.failed", "staff.created"} <= actions
+    missing = sorted(action for action in actions if f"action.{action}" not in TEXT)
+    assert not missing

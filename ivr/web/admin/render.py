@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from ivr.web.i18n import translator
+from ivr.web.i18n import action_label, translator
 from ivr.web.keys import LANGUAGE, SESSION
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -42,6 +43,7 @@ def render(
     language = request.get(LANGUAGE, "fr")
     context.update(
         t=translator(language),
+        action_label=partial(action_label, language),
         lang=language,
         other_lang="en" if language == "fr" else "fr",
         path=request.path,
