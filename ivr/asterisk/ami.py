@@ -233,6 +233,7 @@ class AmiClient:
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         originate_margin: float = 30.0,
+        caller_id: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -245,6 +246,7 @@ class AmiClient:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.originate_margin = originate_margin
+        self.caller_id = None if caller_id is None else check_value("caller_id", caller_id)
         self._manager: _Manager | None = None
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
@@ -256,6 +258,10 @@ class AmiClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> AmiClient:
+        """A client of the product's AMI whose calls show the settings' caller ID."""
+        options.setdefault(
+            "caller_id", f'"{settings.caller_id_name}" <{settings.caller_id_number}>'
+        )
         return cls(
             settings.ami_host,
             settings.ami_port,
@@ -449,11 +455,17 @@ class AmiClient:
     async def originate(self, request: OriginateRequest) -> OriginateResult:
         """Place a call and wait (bounded) for Asterisk's OriginateResponse.
 
+        The call shows ``request.caller_id``, or else this client's caller_id.
+
         Never re-sent: if the outcome does not come (connection lost or no
         answer within timeout_seconds + originate_margin), raises
         OriginateOutcomeUnknown; the call's events may still arrive.
         """
         headers = request.to_action()
+        if "CallerID" not in headers and self.caller_id is not None:
+            # Without it the carrier would see "Anonymous": the trunk's own
+            # callerid applies only to calls coming from the carrier.
+            headers["CallerID"] = self.caller_id
         try:
             reply = await self.action(
                 headers, within=request.timeout_seconds + self.originate_margin
