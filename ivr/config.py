@@ -142,6 +142,16 @@ class Settings:
     asterisk_root: Path = _setting(
         Path("/"), _path, "Root of the Asterisk installation (a chroot, or / on the host)"
     )
+    asterisk_managed: bool = _setting(
+        True, _boolean, "Start and stop Asterisk from asterisk_root (false: use a running one)"
+    )
+    asterisk_instance: str = _setting(
+        "pbx", _text, "Name of the product's Asterisk instance (its files and sockets)"
+    )
+    demo_phone_network: bool = _setting(
+        False, _boolean, "Also run the simulated phone network as the carrier (demo only)"
+    )
+    sounds_dir: Path = _setting(Path("sounds"), _path, "The prompts and recordings shipped")
     sip_trunk_host: str = _setting("127.0.0.1", _text, "Carrier SIP trunk host")
     sip_trunk_port: int = _setting(5070, _port, "Carrier SIP trunk port")
     sip_trunk_user: str = _setting("", _text, "Carrier SIP trunk user (empty: no auth)")

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import asyncpg
 
 from ivr.domain.outcomes import Finish, Outcome, Retry, RetryPolicy
+from ivr.storage.database import Connection
 from ivr.storage.queries import QUERIES
 
 log = logging.getLogger(__name__)
-
-Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 WAKE_CHANNEL = "ivr_dispatch"
 """``NOTIFY ivr_dispatch`` wakes the engines (launch, cancel, new retries)."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from ivr.storage.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def migrate(conn: asyncpg.Connection, *, use_schema_file: bool = True) -> list[int]:
+async def migrate(conn: Connection, *, use_schema_file: bool = True) -> list[int]:
     """Apply what is missing; return the versions applied by this call."""
     migrations = discover_migrations()
     await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_KEY)
@@ -88,7 +88,7 @@ async def migrate(conn: asyncpg.Connection, *, use_schema_file: bool = True) -> 
         await conn.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)
 
 
-async def _record(conn: asyncpg.Connection, migrations: list[Migration]) -> None:
+async def _record(conn: Connection, migrations: list[Migration]) -> None:
     await conn.executemany(
         "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
         [(m.version, m.name) for m in migrations],

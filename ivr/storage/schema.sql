@@ -409,3 +409,15 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_account_idx ON login_failures (account_hash, at);
 CREATE INDEX login_failures_address_idx ON login_failures (client_address, at);
+
+-- 0004 alert audio
+
+CREATE TABLE alert_audio (
+    alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    language text NOT NULL CHECK (language IN ('fr', 'en', 'innu')),
+    sound_name text NOT NULL CHECK (sound_name ~ '^/[A-Za-z0-9/_.-]+$'),
+    seconds real NOT NULL CHECK (seconds > 0),
+    source text NOT NULL CHECK (source IN ('recording', 'speech')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (alert_id, language)
+);

@@ -24,22 +24,26 @@ async def make_sending_alert(
     priority: int = 1,
     channel: str = "voice",
     language: str = "fr",
+    state: str = "sending",
+    voice_text: str = "Avis d'ébullition de l'eau.",
 ) -> int:
-    """An approved alert in 'sending' with one pending delivery per number (E.164)."""
+    """An approved alert (in 'sending' unless told) with one pending delivery per
+    number (E.164)."""
     staff_id = await make_staff(pool)
     async with pool.acquire() as conn, conn.transaction():
         alert_id: int = await conn.fetchval(
             "INSERT INTO alerts (title, category, urgency, target_all, state, drafted_by, "
             "approved_by, approved_at, launched_at) "
-            "VALUES ('Avis', 'boil_water', $1, true, 'sending', $2, $2, now(), now()) RETURNING id",
+            "VALUES ('Avis', 'boil_water', $1, true, $3, $2, $2, now(), now()) RETURNING id",
             urgency,
             staff_id,
+            state,
         )
         await conn.execute(
             "INSERT INTO alert_contents (alert_id, language, voice_text) VALUES ($1, $2, $3)",
             alert_id,
             language,
-            "Avis d'ébullition de l'eau.",
+            voice_text,
         )
         for number in numbers:
             contact_id = await conn.fetchval(

@@ -1,0 +1,154 @@
+"""The voice channel: one attempt is one outbound call over the carrier trunk.
+
+The call is originated over AMI with our own ChannelId (``ivr-<delivery>-<attempt>``)
+into the dialplan's ``ivr-alert`` context, which runs answering-machine detection and
+hands the call to the FastAGI alert flow. The Hangup event's Q.850 cause tells why an
+unanswered call failed; the flow's own account tells what an answered one achieved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+import phonenumbers
+from panoramisk.message import Message
+
+from ivr.asterisk.ami import (
+    AmiClient,
+    CallEvents,
+    OriginateOutcomeUnknown,
+    OriginateRequest,
+    trunk_channel,
+)
+from ivr.dispatch.queue import AttemptResult, Claim
+from ivr.domain.call_outcome import unanswered_outcome
+from ivr.domain.outcomes import Outcome
+from ivr.storage.queries import QUERIES
+from ivr.voice.call_registry import CallRegistry
+
+log = logging.getLogger(__name__)
+
+ALERT_CONTEXT = "ivr-alert"
+HANGUP_EVENT_WAIT = 5.0
+FLOW_FINISH_WAIT = 5.0
+
+
+class UndialableNumber(ValueError):
+    """The contact's number cannot be dialed over the trunk."""
+
+
+def dial_string(e164: str) -> str:
+    """What the carrier is sent: 10 digits for North America, 011 + number elsewhere."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException as error:
+        raise UndialableNumber(f"{e164!r}: {error}") from None
+    if number.country_code == 1:
+        return f"{number.national_number:010d}"
+    return f"011{number.country_code}{number.national_number}"
+
+
+def hangup_cause(event: Message | None) -> int | None:
+    """The Q.850 cause of a Hangup event, if there is one."""
+    if event is None:
+        return None
+    try:
+        return int(event.get("Cause", ""))
+    except ValueError:
+        return None
+
+
+class VoiceSender:
+    """Places alert calls through the product's Asterisk."""
+
+    def __init__(
+        self,
+        ami: AmiClient,
+        pool: asyncpg.Pool,
+        registry: CallRegistry,
+        *,
+        caller_id_name: str,
+        caller_id_number: str,
+        ring_timeout: float,
+        max_call_seconds: float = 900.0,
+    ) -> None:
+        self.ami = ami
+        self.pool = pool
+        self.registry = registry
+        self.caller_id = f'"{caller_id_name}" <{caller_id_number}>'
+        self.ring_timeout = ring_timeout
+        self.max_call_seconds = max_call_seconds
+
+    async def deliver(self, claim: Claim) -> AttemptResult:
+        request = OriginateRequest(
+            channel_id=claim.channel_id,
+            channel=trunk_channel(dial_string(claim.address)),
+            timeout_seconds=self.ring_timeout,
+            context=ALERT_CONTEXT,
+            caller_id=self.caller_id,
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with self.ami.watch(claim.channel_id) as events:
+            try:
+                result = await self.ami.originate(request)
+            except OriginateOutcomeUnknown as error:
+                # The call may exist: never dial again blindly; wait for it to end.
+                log.warning("originate outcome unknown", extra={"channel_id": claim.channel_id})
+                return await self._after_unknown(claim, events, str(error))
+            if not result.answered:
+                hangup = await self._hangup_event(events, HANGUP_EVENT_WAIT)
+                cause = hangup_cause(hangup)
+                return AttemptResult(
+                    unanswered_outcome(result.reason, cause),
+                    hangup_cause=cause,
+                    ring_seconds=loop.time() - started,
+                    detail=f"reason {result.reason}",
+                )
+            answered = loop.time()
+            hangup = await self._hangup_event(events, self.max_call_seconds)
+            talk = loop.time() - answered
+        outcome = await self._flow_outcome(claim)
+        return AttemptResult(
+            outcome,
+            hangup_cause=hangup_cause(hangup),
+            ring_seconds=answered - started,
+            talk_seconds=talk,
+            detail="" if hangup is not None else "no hangup event",
+        )
+
+    async def live_channel_ids(self) -> set[str]:
+        """ChannelIds of our calls that Asterisk still has (for reclaiming)."""
+        reply = await self.ami.action({"Action": "CoreShowChannels"})
+        messages = reply if isinstance(reply, list) else [reply]
+        return {
+            str(m.get("Uniqueid"))
+            for m in messages
+            if m.get("Event") == "CoreShowChannel" and str(m.get("Uniqueid", "")).startswith("ivr-")
+        }
+
+    async def _after_unknown(self, claim: Claim, events: CallEvents, detail: str) -> AttemptResult:
+        hangup = await self._hangup_event(events, self.max_call_seconds)
+        flow = await self.pool.fetchrow(QUERIES["voice.flow_result"], claim.attempt_id)
+        if flow is not None and flow["answered_at"] is not None:
+            return AttemptResult(await self._flow_outcome(claim), hangup_cause=hangup_cause(hangup))
+        return AttemptResult(Outcome.FAILED, hangup_cause=hangup_cause(hangup), detail=detail[:300])
+
+    async def _hangup_event(self, events: CallEvents, within: float) -> Message | None:
+        try:
+            return await events.hangup(within)
+        except TimeoutError:
+            return None
+
+    async def _flow_outcome(self, claim: Claim) -> Outcome:
+        """The call flow's outcome, once it finished writing it."""
+        await self.registry.wait_finished(claim.channel_id, FLOW_FINISH_WAIT)
+        self.registry.forget(claim.channel_id)
+        flow = await self.pool.fetchrow(QUERIES["voice.flow_result"], claim.attempt_id)
+        if flow is None or flow["outcome"] is None:
+            # Answered, but the flow never ran or never got far (a hang-up during
+            # detection): the person did not hear the message.
+            return Outcome.HUNG_UP_DURING_MESSAGE
+        return Outcome(flow["outcome"])

@@ -1,0 +1,223 @@
+"""The alert call flow (FastAGI route ``alert``), after the dialplan's answering-machine
+detection.
+
+- A person hears a short introduction and the message in their language, then a menu:
+  1 repeat, 2 confirm receipt, 9 the alert's other language(s). No key: the message
+  once more, then goodbye.
+- An answering machine (the dialplan already waited for its greeting and beep to end)
+  gets the introduction and the whole message, with no menu; "voicemail complete" only
+  when playback finished.
+- When detection was not sure, the message is played whole (a machine records it all)
+  and the menu is offered once (a person can still confirm).
+
+What happened is written on the attempt as it happens (keys, seconds played, outcome),
+so a controller restarted in the middle still knows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from ivr.asterisk.fastagi import AgiSession, ChannelHungUp
+from ivr.domain.outcomes import Outcome
+from ivr.storage.queries import QUERIES
+from ivr.voice.call_registry import CallRegistry
+from ivr.voice.sounds import PbxSounds
+
+log = logging.getLogger(__name__)
+
+MENU_KEYS = "129"
+KEY_REPEAT, KEY_CONFIRM, KEY_LANGUAGE = "1", "2", "9"
+MENU_WAIT_SECONDS = 5.0
+SAMPLE_RATE = 8000
+AMD_STATUSES = frozenset({"MACHINE", "HUMAN", "NOTSURE", "HANGUP"})
+_AMD_CAUSE = re.compile(r"^[A-Z]+(-[0-9]+){0,3}$")
+PROMPT_FALLBACK_LANGUAGE = "fr"
+
+
+@dataclass(frozen=True)
+class Message:
+    language: str
+    sound_name: str
+    seconds: float
+
+
+@dataclass
+class CallAccount:
+    """What the call flow observed, saved on the attempt."""
+
+    attempt_id: int
+    keys: str = ""
+    message_seconds: float = 0.0
+    heard_whole_message: bool = False
+    outcome: Outcome | None = None
+    languages_heard: list[str] = field(default_factory=list)
+
+
+def detection(args: tuple[str, ...]) -> tuple[str, str]:
+    """AMDSTATUS and AMDCAUSE from the AGI arguments, validated."""
+    status = args[0] if args else ""
+    cause = args[1] if len(args) > 1 else ""
+    return (
+        status if status in AMD_STATUSES else "NOTSURE",
+        cause if _AMD_CAUSE.match(cause) else "",
+    )
+
+
+class AlertCall:
+    """The FastAGI handler of alert calls."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sounds: PbxSounds,
+        prompts: Mapping[str, set[str]],
+        registry: CallRegistry,
+    ) -> None:
+        self.pool = pool
+        self.sounds = sounds
+        self.prompts = prompts
+        self.registry = registry
+
+    async def __call__(self, session: AgiSession) -> None:
+        channel_id = session.request.uniqueid
+        context = await self.pool.fetchrow(QUERIES["voice.attempt_context"], channel_id)
+        if context is None:
+            log.warning("alert call for an unknown attempt", extra={"channel_id": channel_id})
+            await session.hangup()
+            return
+        with self.registry.running(channel_id):
+            await self._run(session, context)
+
+    async def _run(self, session: AgiSession, context: asyncpg.Record) -> None:
+        account = CallAccount(context["attempt_id"])
+        status, cause = detection(session.args)
+        await self.pool.execute(QUERIES["voice.record_answer"], account.attempt_id, status, cause)
+        rows = await self.pool.fetch(
+            QUERIES["voice.alert_audio"], context["alert_id"], context["language"]
+        )
+        messages = [Message(r["language"], r["sound_name"], r["seconds"]) for r in rows]
+        fields = {
+            "alert_id": context["alert_id"],
+            "delivery_id": context["delivery_id"],
+            "amd": status,
+        }
+        if not messages:
+            log.error("alert has no audio", extra=fields)
+            account.outcome = Outcome.FAILED
+            await self._save(account)
+            await session.hangup()
+            return
+        try:
+            if status == "MACHINE":
+                await self._voicemail(session, account, messages[0])
+            else:
+                await self._person(
+                    session, account, messages, menu_rounds=1 if status == "NOTSURE" else 2
+                )
+        except ChannelHungUp:
+            account.outcome = account.outcome or self._interrupted(status, account)
+            raise
+        finally:
+            await self._save(account)
+            log.info(
+                "alert call flow ended",
+                extra={**fields, "outcome": str(account.outcome), "keys": account.keys},
+            )
+
+    async def _voicemail(self, session: AgiSession, account: CallAccount, message: Message) -> None:
+        await self._play(session, self._prompt(message.language, "intro"))
+        await self._play_message(session, account, message, escape="")
+        account.outcome = Outcome.VOICEMAIL_COMPLETE
+        await self._save(account)
+        await session.hangup()
+
+    async def _person(
+        self, session: AgiSession, account: CallAccount, messages: list[Message], menu_rounds: int
+    ) -> None:
+        current = 0
+        silent_rounds = 0
+        digit = await self._play(session, self._prompt(messages[0].language, "intro"), MENU_KEYS)
+        play_message = digit is None
+        while True:
+            if play_message:
+                digit = await self._play_message(session, account, messages[current], MENU_KEYS)
+            if digit is None:
+                digit = await self._menu(session, messages, current)
+            if digit:
+                account.keys += digit
+            if digit == KEY_CONFIRM:
+                account.outcome = Outcome.CONFIRMED
+                await self._save(account)
+                await self._play(session, self._prompt(messages[current].language, "confirmed"))
+                break
+            if digit == KEY_LANGUAGE and len(messages) > 1:
+                current = (current + 1) % len(messages)
+            elif digit is None:
+                silent_rounds += 1
+                if silent_rounds >= menu_rounds:
+                    await self._play(session, self._prompt(messages[current].language, "goodbye"))
+                    break
+            elif digit != KEY_REPEAT:
+                play_message, digit = False, None  # another key: the menu again
+                continue
+            play_message, digit = True, None
+        account.outcome = account.outcome or self._finished(account)
+        await session.hangup()
+
+    async def _menu(self, session: AgiSession, messages: list[Message], current: int) -> str | None:
+        language = messages[current].language
+        digit = await self._play(session, self._prompt(language, "menu"), MENU_KEYS)
+        for other in messages:
+            if digit is None and other.language != language:
+                prompt = self._prompt(other.language, "other-language", fallback=False)
+                if prompt is not None:
+                    digit = await self._play(session, prompt, MENU_KEYS)
+        return digit or await session.wait_for_digit(MENU_WAIT_SECONDS)
+
+    async def _play_message(
+        self, session: AgiSession, account: CallAccount, message: Message, escape: str
+    ) -> str | None:
+        playback = await session.stream_file(message.sound_name, escape)
+        played = playback.endpos / SAMPLE_RATE
+        account.message_seconds += min(played, message.seconds)
+        account.languages_heard.append(message.language)
+        if playback.digit is None:
+            account.heard_whole_message = True
+        await self._save(account)
+        return playback.digit
+
+    async def _play(self, session: AgiSession, sound: str | None, escape: str = "") -> str | None:
+        if sound is None:
+            return None
+        return (await session.stream_file(sound, escape)).digit
+
+    def _prompt(self, language: str, name: str, fallback: bool = True) -> str | None:
+        for candidate in (language, PROMPT_FALLBACK_LANGUAGE) if fallback else (language,):
+            if name in self.prompts.get(candidate, set()):
+                return self.sounds.prompt(candidate, name)
+        return None
+
+    @staticmethod
+    def _finished(account: CallAccount) -> Outcome:
+        return Outcome.LISTENED if account.heard_whole_message else Outcome.HUNG_UP_DURING_MESSAGE
+
+    @staticmethod
+    def _interrupted(status: str, account: CallAccount) -> Outcome:
+        if status == "MACHINE":
+            return Outcome.VOICEMAIL_PARTIAL
+        return AlertCall._finished(account)
+
+    async def _save(self, account: CallAccount) -> None:
+        await self.pool.execute(
+            QUERIES["voice.record_progress"],
+            account.attempt_id,
+            account.keys,
+            account.message_seconds,
+            account.outcome.value if account.outcome else None,
+        )

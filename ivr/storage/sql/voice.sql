@@ -1,0 +1,42 @@
+-- name: attempt_context
+-- What the call flow needs about the call with channel id $1.
+SELECT a.id AS attempt_id, a.delivery_id, a.attempt_number, d.alert_id, d.language
+FROM delivery_attempts a
+JOIN deliveries d ON d.id = a.delivery_id
+WHERE a.channel_id = $1;
+
+-- name: alert_audio
+-- The alert's audio per language, the delivery's language first.
+SELECT language, sound_name, seconds
+FROM alert_audio
+WHERE alert_id = $1
+ORDER BY language <> $2, array_position(ARRAY['fr', 'en', 'innu'], language);
+
+-- name: record_answer
+UPDATE delivery_attempts
+SET answered_at = coalesce(answered_at, now()), amd_status = $2, amd_cause = $3
+WHERE id = $1;
+
+-- name: record_progress
+-- The call flow's account so far: keys, seconds of message played, its outcome.
+UPDATE delivery_attempts
+SET keys_pressed = $2, message_seconds = $3, outcome = $4
+WHERE id = $1;
+
+-- name: flow_result
+SELECT outcome, answered_at, amd_status, message_seconds
+FROM delivery_attempts
+WHERE id = $1;
+
+-- name: save_audio
+INSERT INTO alert_audio (alert_id, language, sound_name, seconds, source)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (alert_id, language) DO UPDATE
+SET sound_name = EXCLUDED.sound_name, seconds = EXCLUDED.seconds, source = EXCLUDED.source,
+    created_at = now();
+
+-- name: voice_contents
+-- The voice content of alert $1 per language: a recording to convert, or text to speak.
+SELECT language, voice_recording, voice_text
+FROM alert_contents
+WHERE alert_id = $1 AND (voice_recording IS NOT NULL OR voice_text IS NOT NULL);

@@ -1,0 +1,59 @@
+"""Make an alert's phone audio before it is launched: each language's staff recording
+converted for the phone, or its text spoken when there is no recording."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import asyncpg
+
+from ivr.audio import AudioError, convert_for_phone, speak
+from ivr.storage.queries import QUERIES
+from ivr.voice.sounds import PbxSounds
+
+log = logging.getLogger(__name__)
+
+
+async def prepare_alert_audio(
+    pool: asyncpg.Pool, alert_id: int, sounds: PbxSounds, recordings_dir: Path
+) -> dict[str, float]:
+    """Make the audio of every language the alert has voice content for.
+
+    Returns seconds per language. A recording path is relative to ``recordings_dir``
+    (where staff uploads and phone recordings are kept). Raises AudioError naming the
+    language when one cannot be made; nothing is launched without its audio.
+    """
+    made: dict[str, float] = {}
+    for row in await pool.fetch(QUERIES["voice.voice_contents"], alert_id):
+        language = row["language"]
+        name = sounds.alert_message(alert_id, language)
+        target = sounds.host(name).with_suffix(".wav")
+        try:
+            if row["voice_recording"]:
+                source = _inside(recordings_dir, row["voice_recording"])
+                seconds = await convert_for_phone(source, target)
+                kind = "recording"
+            else:
+                seconds = await speak(row["voice_text"], language, target)
+                kind = "speech"
+        except AudioError as error:
+            raise AudioError(f"alert {alert_id}, language {language}: {error}") from error
+        await pool.execute(
+            QUERIES["voice.save_audio"], alert_id, language, str(name), seconds, kind
+        )
+        made[language] = seconds
+        log.info(
+            "alert audio ready",
+            extra={"alert_id": alert_id, "language": language, "seconds": round(seconds, 2)},
+        )
+    return made
+
+
+def _inside(directory: Path, relative: str) -> Path:
+    """``directory/relative``, refusing any path that leaves ``directory``."""
+    base = directory.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base):
+        raise AudioError(f"recording {relative!r} is outside the recordings directory")
+    return path

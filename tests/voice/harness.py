@@ -1,0 +1,85 @@
+"""Running the product's voice channel against the session's real Asterisk instances."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest_asyncio
+
+from ivr.asterisk.process import AsteriskProcess
+from ivr.audio import wav_seconds
+from ivr.config import Settings
+from ivr.voice.message_audio import prepare_alert_audio
+from ivr.voice.service import VoiceRuntime, voice_channel
+from simnet.network import PhoneNetwork
+from tests.dispatch.population import make_sending_alert
+
+MESSAGE = (
+    "Avis d'ébullition de l'eau pour le secteur de Uashat. "
+    "Faites bouillir l'eau une minute avant de la boire."
+)
+RETRY_DELAY_SECONDS = 2.0
+
+
+@dataclass
+class VoiceHarness:
+    runtime: VoiceRuntime
+    pool: asyncpg.Pool
+    network: PhoneNetwork
+    settings: Settings
+    recordings_dir: Path
+
+    async def send_alert(self, numbers: list[str], text: str = MESSAGE) -> int:
+        """Launch an alert to 10-digit ``numbers``: audio first, then 'sending'."""
+        alert_id = await make_sending_alert(
+            self.pool, ["+1" + n for n in numbers], state="approved", voice_text=text
+        )
+        await prepare_alert_audio(self.pool, alert_id, self.runtime.sounds, self.recordings_dir)
+        await self.pool.execute(
+            "UPDATE alerts SET state = 'sending', launched_at = now() WHERE id = $1", alert_id
+        )
+        await self.pool.execute("NOTIFY ivr_dispatch")
+        return alert_id
+
+    async def wait_completed(self, alert_id: int, within: float = 60) -> None:
+        async with asyncio.timeout(within):
+            while (
+                await self.pool.fetchval("SELECT state FROM alerts WHERE id = $1", alert_id)
+                != "completed"
+            ):
+                await asyncio.sleep(0.2)
+
+    async def played_seconds(self, alert_id: int, language: str) -> float:
+        """Introduction plus message, as the call flow plays them."""
+        message: float = await self.pool.fetchval(
+            "SELECT seconds FROM alert_audio WHERE alert_id = $1 AND language = $2",
+            alert_id,
+            language,
+        )
+        sounds = self.runtime.sounds
+        intro = sounds.host(sounds.prompts_dir / language / "intro.wav")
+        return message + wav_seconds(intro)
+
+
+@pytest_asyncio.fixture
+async def voice(
+    pbx_settings: Settings,
+    pbx: AsteriskProcess,
+    simnet: PhoneNetwork,
+    db: asyncpg.Pool,
+    tmp_path: Path,
+) -> AsyncIterator[VoiceHarness]:
+    """The voice channel running with short call-back delays."""
+    settings = dataclasses.replace(
+        pbx_settings,
+        retry_delay_seconds=RETRY_DELAY_SECONDS,
+        calls_per_second=20.0,
+        max_concurrent_calls=20,
+    )
+    async with voice_channel(settings, db, pbx.layout.sounds_dir) as runtime:
+        yield VoiceHarness(runtime, db, simnet, settings, tmp_path)
