@@ -81,10 +81,13 @@ class PhoneNetwork:
         """Host path of the call log."""
         return self.layout.host(self.layout.log_dir) / "calls.csv"
 
-    def prepare(self) -> None:
-        """Render the network's configuration and make its sounds."""
+    def templates(self) -> list[Path]:
+        """The network's own templates plus the shared ones from asterisk-config/."""
         templates = sorted(NETWORK_TEMPLATES.glob("*.conf"))
-        templates += [PRODUCT_TEMPLATES / name for name in SHARED_TEMPLATES]
+        return templates + [PRODUCT_TEMPLATES / name for name in SHARED_TEMPLATES]
+
+    def template_values(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Values and blocks (the generated [phones] dialplan) of the templates."""
         values = {
             "sip_host": self.sip_host,
             "sip_port": str(self.sip_port),
@@ -94,7 +97,12 @@ class PhoneNetwork:
             "rtp_end": str(NETWORK_RTP_PORTS[1]),
             "call_log": str(self.layout.log_dir / "calls.csv"),
         }
-        prepare_instance(self.layout, templates, values, {"phone_table": dialplan(self.phones)})
+        return values, {"phone_table": dialplan(self.phones)}
+
+    def prepare(self) -> None:
+        """Render the network's configuration and make its sounds."""
+        values, blocks = self.template_values()
+        prepare_instance(self.layout, self.templates(), values, blocks)
         if not self.call_log.exists():
             self.call_log.touch(mode=0o644)
             uid, gid = asterisk_ids(self.layout.root)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ivr.asterisk.layout import InstanceLayout
+from ivr.asterisk.process import AsteriskProcess
 from ivr.config import Settings
 
 PRODUCT_TEMPLATES = Path(__file__).resolve().parents[2] / "asterisk-config"
@@ -170,3 +171,18 @@ def render_product_config(settings: Settings, layout: InstanceLayout) -> None:
     """Prepare the product's Asterisk instance from ``settings``."""
     values, blocks = product_values(settings)
     prepare_instance(layout, product_templates(), values, blocks)
+
+
+def product_asterisk(settings: Settings, name: str = "pbx") -> AsteriskProcess:
+    """The product's Asterisk, its configuration rendered from ``settings``, ready to start.
+
+    The run command, the demo and the tests start it the same way::
+
+        pbx = product_asterisk(settings)
+        pbx.start()   # returns once fully booted
+        ...
+        pbx.stop()
+    """
+    layout = InstanceLayout(settings.asterisk_root, name)
+    render_product_config(settings, layout)
+    return AsteriskProcess(layout)

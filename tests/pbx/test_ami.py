@@ -1,0 +1,161 @@
+"""The AMI adapter against the real Asterisk: login check, liveness, reconnect, no blind re-send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ivr.asterisk.ami import (
+    AmiActionFailed,
+    AmiClient,
+    AmiLoginError,
+    OriginateOutcomeUnknown,
+    OriginateRequest,
+    UnsafeValue,
+    trunk_channel,
+)
+from ivr.asterisk.process import AsteriskProcess
+from ivr.config import Settings
+from simnet.network import PhoneNetwork
+from tests.fixtures.pbx import free_port
+from tests.pbx.conftest import new_channel_id
+from tests.pbx.relay import TcpRelay
+
+FAST = {"ping_interval": 0.5, "ping_timeout": 0.5, "backoff_initial": 0.1, "backoff_max": 0.5}
+
+
+def request(**changes: object) -> OriginateRequest:
+    fields: dict[str, object] = {
+        "channel_id": "call-1",
+        "channel": trunk_channel("4189621001"),
+        "timeout_seconds": 10,
+        "context": "ivr-alert",
+    }
+    fields.update(changes)
+    return OriginateRequest(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"variables": {"IVR_CALL": "1\r\nAction: Hangup"}},
+        {"variables": {"IVR_CALL": "${SHELL(id)}"}},
+        {"variables": {"BAD NAME": "1"}},
+        {"caller_id": '"Information ITUM" <4189620327>\nX: y'},
+        {"channel_id": "id with spaces"},
+        {"context": "ivr-alert\r\nAction: Originate"},
+    ],
+)
+def test_unsafe_originate_values_are_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(UnsafeValue):
+        request(**changes).to_action()
+
+
+@pytest.mark.parametrize("number", ["418962100;1", "4189621001@other", "", "PJSIP/x"])
+def test_only_digits_are_dialed(number: str) -> None:
+    with pytest.raises(UnsafeValue):
+        trunk_channel(number)
+
+
+def test_originate_always_asks_async_and_sets_our_channel_id() -> None:
+    action = request(variables={"IVR_CALL": "42"}).to_action()
+    assert action["Async"] == "true"
+    assert action["ChannelId"] == "call-1"
+    assert action["Variable"] == ["IVR_CALL=42"]
+    assert action["EarlyMedia"] == "false"
+
+
+@pytest.mark.asterisk
+async def test_refused_login_raises(pbx: AsteriskProcess, pbx_settings: Settings) -> None:
+    client = AmiClient(
+        pbx_settings.ami_host, pbx_settings.ami_port, pbx_settings.ami_user, "wrong-secret-0000"
+    )
+    with pytest.raises(AmiLoginError):
+        await client.start()
+    assert not client.connected
+
+
+async def test_unreachable_asterisk_raises() -> None:
+    client = AmiClient("127.0.0.1", free_port(), "ivr", "x" * 16, connect_timeout=2)
+    with pytest.raises(OSError):
+        await client.start()
+
+
+@pytest.mark.asterisk
+async def test_system_applications_need_a_privilege_we_do_not_have(ami: AmiClient) -> None:
+    with pytest.raises(AmiActionFailed):
+        await ami.originate(
+            request(channel_id=new_channel_id(), context=None, application="System", data="id")
+        )
+
+
+@pytest.fixture
+async def relay(pbx: AsteriskProcess, pbx_settings: Settings) -> AsyncIterator[TcpRelay]:
+    relay = TcpRelay(pbx_settings.ami_host, pbx_settings.ami_port)
+    await relay.start()
+    yield relay
+    await relay.close()
+
+
+@pytest.fixture
+async def relayed(relay: TcpRelay, pbx_settings: Settings) -> AsyncIterator[AmiClient]:
+    """An AMI client that reaches Asterisk through the relay, with fast liveness checks."""
+    client = AmiClient.from_settings(pbx_settings, **FAST)
+    client.port = relay.port
+    await client.start()
+    yield client
+    await client.close()
+
+
+async def reconnected(client: AmiClient, connections: int) -> None:
+    async with asyncio.timeout(10):
+        while client.connections < connections or not client.connected:
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.asterisk
+async def test_reconnects_after_the_connection_drops(relay: TcpRelay, relayed: AmiClient) -> None:
+    await relayed.ping()
+    relay.cut()
+    await reconnected(relayed, 2)
+    await relayed.ping()
+
+
+@pytest.mark.asterisk
+async def test_half_open_connection_is_detected(relay: TcpRelay, relayed: AmiClient) -> None:
+    relay.freeze()
+    await reconnected(relayed, 2)
+    await relayed.ping()
+
+
+@pytest.mark.asterisk
+async def test_originate_is_never_sent_twice(
+    relay: TcpRelay, relayed: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings
+) -> None:
+    """The link drops while the phone rings: the outcome is unknown, the call is not repeated,
+    and the call's Hangup still reaches us by its ChannelId after the reconnect."""
+    number = simnet.number_for("no-answer")
+    channel_id = new_channel_id()
+    async with relayed.watch(channel_id) as events:
+        originate = asyncio.create_task(
+            relayed.originate(
+                OriginateRequest(
+                    channel_id=channel_id,
+                    channel=trunk_channel(number),
+                    timeout_seconds=pbx_settings.ring_timeout_seconds,
+                    context="ivr-alert",
+                )
+            )
+        )
+        await asyncio.sleep(1.5)
+        relay.cut()
+        with pytest.raises(OriginateOutcomeUnknown):
+            await originate
+        await reconnected(relayed, 2)
+        hangup = await events.hangup(within=pbx_settings.ring_timeout_seconds + 10)
+    assert hangup["Cause"] == "19"
+    await asyncio.sleep(2)
+    calls = simnet.calls(number)
+    assert [call.action for call in calls] == ["no-answer"]
