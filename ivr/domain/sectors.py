@@ -108,6 +108,9 @@ class Sector:
                 f"Le secteur {self.code} doit avoir un nom en français et en anglais.",
                 f"Sector {self.code} needs a French and an English name.",
             )
+        if self.boundary is not None:
+            # one canonical form, so equal areas compare equal whatever their vertex order
+            object.__setattr__(self, "boundary", shapely.normalize(self.boundary))
         if self.boundary is None and not self.segments:
             raise DomainError(
                 f"Le secteur {self.code} n'a ni polygone ni rues.",
@@ -222,7 +225,7 @@ def parse_boundary(geometry: object, where: str = "") -> Any:
             f"{prefix_fr}polygone invalide ({reason}).",
             f"{prefix_en}invalid polygon ({reason}).",
         )
-    return shapely.normalize(geom)
+    return geom
 
 
 def sectors_from_geojson(data: object) -> list[Sector]:
@@ -321,6 +324,8 @@ def sectors_to_geojson(sectors: Iterable[Sector]) -> dict[str, Any]:
                 for g in s.segments
             ],
         }
-        geometry = None if s.boundary is None else mapping(s.boundary)
+        geometry = None
+        if s.boundary is not None:  # RFC 7946: exterior rings counterclockwise
+            geometry = mapping(shapely.orient_polygons(s.boundary, exterior_cw=False))
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features}

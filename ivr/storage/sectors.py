@@ -15,11 +15,13 @@ from ivr.storage.queries import QUERIES
 
 async def save_sectors(conn: Connection, sectors: Sequence[Sector]) -> dict[str, int]:
     """Create or update ``sectors`` (matched by code) in one transaction; a sector's
-    street segments are replaced by the given ones. Sectors not given are kept.
-    Returns the id of each code."""
-    check_sector_set(sectors)
+    street segments are replaced by the given ones. Sectors not given are kept, and the
+    whole set must stay consistent (see check_sector_set). Returns the id of each code."""
     ids: dict[str, int] = {}
     async with conn.transaction():
+        given = {s.code for s in sectors}
+        kept = [s for s in await load_sectors(conn) if s.code not in given]
+        check_sector_set([*kept, *sectors])
         for sector in sectors:
             boundary = None if sector.boundary is None else json.dumps(mapping(sector.boundary))
             ids[sector.code] = await conn.fetchval(

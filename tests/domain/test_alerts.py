@@ -1,0 +1,107 @@
+"""Alert life cycle, the four-eyes approval rule and content checks."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ivr.domain.alerts import (
+    PRIORITY,
+    TRANSITIONS,
+    Content,
+    State,
+    check_approval,
+    check_can_draft,
+    check_contents,
+    check_transition,
+)
+from ivr.domain.errors import DomainError
+
+STATES: tuple[State, ...] = ("draft", "approved", "sending", "completed", "cancelled")
+ALLOWED = {
+    ("draft", "approved"),
+    ("draft", "cancelled"),
+    ("approved", "sending"),
+    ("approved", "cancelled"),
+    ("sending", "completed"),
+    ("sending", "cancelled"),
+}
+
+
+@pytest.mark.parametrize(("current", "new"), list(itertools.product(STATES, STATES)))
+def test_only_the_documented_transitions_are_allowed(current: State, new: State) -> None:
+    if (current, new) in ALLOWED:
+        check_transition(current, new)
+    else:
+        with pytest.raises(DomainError, match=f"state {current} cannot become {new}"):
+            check_transition(current, new)
+    assert {(c, n) for c, ns in TRANSITIONS.items() for n in ns} == ALLOWED
+
+
+def test_urgent_alerts_have_the_highest_priority() -> None:
+    assert PRIORITY["urgent"] > PRIORITY["high"] > PRIORITY["normal"] > PRIORITY["low"]
+
+
+def test_someone_else_approves() -> None:
+    approval = check_approval(
+        drafter_id=1, approver_id=2, approver_role="approver", active_approver_ids=frozenset({1, 2})
+    )
+    assert not approval.self_approved
+
+
+def test_drafter_cannot_approve_when_someone_else_could() -> None:
+    with pytest.raises(DomainError, match="other than its author"):
+        check_approval(
+            drafter_id=1,
+            approver_id=1,
+            approver_role="admin",
+            active_approver_ids=frozenset({1, 2}),
+        )
+
+
+def test_sole_approver_may_approve_their_own_alert_and_it_is_flagged() -> None:
+    approval = check_approval(
+        drafter_id=1, approver_id=1, approver_role="admin", active_approver_ids=frozenset({1})
+    )
+    assert approval.self_approved
+
+
+@pytest.mark.parametrize("role", ["author", "viewer", "nobody"])
+def test_only_admins_and_approvers_approve(role: str) -> None:
+    with pytest.raises(DomainError, match="Only an administrator or an approver"):
+        check_approval(
+            drafter_id=1, approver_id=2, approver_role=role, active_approver_ids=frozenset({1})
+        )
+
+
+def test_viewers_do_not_draft() -> None:
+    check_can_draft("author")
+    with pytest.raises(DomainError, match="drafting"):
+        check_can_draft("viewer")
+
+
+FRENCH = Content("fr", "Avis.", "Avis", "Corps.", None, "Avis.")
+
+
+def test_french_on_every_channel_is_enough() -> None:
+    check_contents({"fr": FRENCH})
+    check_contents({"fr": FRENCH, "innu": Content("innu", voice_recording="alert-1-innu")})
+
+
+@pytest.mark.parametrize(
+    ("contents", "message"),
+    [
+        ({}, "French content is missing for the voice"),
+        ({"fr": Content("fr", "Avis.", "Avis", "Corps.")}, "missing for the voice"),
+        ({"fr": Content("fr", None, "Avis", "Corps.", "rec")}, "missing for the sms"),
+        ({"fr": Content("fr", "Avis.", "Avis", None, "rec")}, "missing for the email"),
+        ({"fr": FRENCH, "innu": Content("innu", sms_text="Kuei")}, "audio recording only"),
+        ({"fr": FRENCH, "en": Content("en", sms_text=" ")}, r"\(en\) is empty"),
+        ({"fr": FRENCH, "en": Content("fr", sms_text="x")}, "mismatch"),
+        ({"fr": Content("fr", "ê" * 700, "Avis", "Corps.", "rec")}, "too long"),
+    ],
+)
+def test_unfit_content_is_refused(contents: dict[str, Content], message: str) -> None:
+    with pytest.raises(DomainError, match=message):
+        check_contents(contents)  # type: ignore[arg-type]
