@@ -58,6 +58,7 @@ def create_app(
     app.cleanup_ctx.append(_housekeeping)
     app.router.add_get("/healthz", healthz)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR)
+    app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin", _admin_app())
     return app
 
@@ -77,6 +78,10 @@ def _admin_app() -> web.Application:
     admin.router.add_post("/password", views.password_change)
     admin.router.add_get("/lang/{language}", views.switch_language)
     return admin
+
+
+async def _to_admin(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/admin/")
 
 
 async def _housekeeping(app: web.Application) -> AsyncIterator[None]:

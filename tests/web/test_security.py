@@ -238,6 +238,16 @@ async def test_pages_have_no_inline_script_or_style(client: TestClient[Any, Any]
     assert '<link rel="stylesheet" href="/static/admin.css">' in html
 
 
+async def test_admin_without_slash_leads_to_the_pages(client: TestClient[Any, Any]) -> None:
+    response = await client.get("/admin", allow_redirects=False)
+    assert response.status == 301
+    assert response.headers["Location"] == "/admin/"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    signed_out = await client.get("/admin/", allow_redirects=False)
+    assert signed_out.status == 303
+    assert signed_out.headers["Location"] == "/admin/login"
+
+
 # --- health -------------------------------------------------------------------------
 
 
