@@ -1,18 +1,24 @@
-"""Wiring only: database, web server and background services, until a stop signal."""
+"""Wiring only: database, PBX, voice channel and web server, until a stop signal."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
 
+from ivr.asterisk.layout import InstanceLayout
+from ivr.asterisk.pbx_config import render_product_config
+from ivr.asterisk.process import AsteriskProcess
 from ivr.config import Settings
 from ivr.passwords import generate_password
 from ivr.staff import create_staff, staff_count
 from ivr.storage.lifecycle import open_database
+from ivr.voice.service import voice_channel
 from ivr.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -49,25 +55,62 @@ async def wait_for_stop_signal() -> None:
             loop.remove_signal_handler(sig)
 
 
+@contextlib.asynccontextmanager
+async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
+    """The simulated phone network as the carrier (demo only; not in production)."""
+    from simnet.network import PhoneNetwork
+
+    network = PhoneNetwork.for_settings(settings)
+    await asyncio.to_thread(network.start)
+    log.info("demo phone network started", extra={"sip_port": settings.sip_trunk_port})
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(network.stop)
+
+
+@contextlib.asynccontextmanager
+async def managed_asterisk(settings: Settings, layout: InstanceLayout) -> AsyncIterator[None]:
+    """The product's Asterisk, its configuration rendered from ``settings``."""
+    render_product_config(settings, layout)
+    process = AsteriskProcess(layout)
+    seconds = await asyncio.to_thread(process.start)
+    log.info("asterisk started", extra={"instance": layout.name, "boot_s": round(seconds, 2)})
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(process.stop)
+
+
+@contextlib.asynccontextmanager
+async def web_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
+    runner = web.AppRunner(create_app(settings, pool), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        yield f"http://{settings.web_host}:{settings.web_port}/admin/"
+    finally:
+        await runner.cleanup()
+
+
 async def run(settings: Settings) -> None:
     """Run the whole system until SIGINT or SIGTERM."""
-    async with open_database(settings) as pool:
+    layout = InstanceLayout(settings.asterisk_root, settings.asterisk_instance)
+    async with open_database(settings) as pool, contextlib.AsyncExitStack() as stack:
         password = await ensure_first_admin(pool, settings)
-        runner = web.AppRunner(create_app(settings, pool), access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, settings.web_host, settings.web_port)
-            await site.start()
-            url = f"http://{settings.web_host}:{settings.web_port}/admin/"
-            print(f"Information ITUM — administration : {url}", flush=True)
-            if password is not None:
-                print(
-                    f"Premier administrateur / first admin: {settings.first_admin_email} "
-                    f"mot de passe / password: {password}",
-                    flush=True,
-                )
-            log.info("ready", extra={"url": url})
-            await wait_for_stop_signal()
-            log.info("stopping")
-        finally:
-            await runner.cleanup()
+        if settings.demo_phone_network:
+            await stack.enter_async_context(demo_phone_network(settings))
+        if settings.asterisk_managed:
+            await stack.enter_async_context(managed_asterisk(settings, layout))
+        await stack.enter_async_context(voice_channel(settings, pool, layout.sounds_dir))
+        url = await stack.enter_async_context(web_server(settings, pool))
+        print(f"Information ITUM — administration : {url}", flush=True)
+        if password is not None:
+            print(
+                f"Premier administrateur / first admin: {settings.first_admin_email} "
+                f"mot de passe / password: {password}",
+                flush=True,
+            )
+        log.info("ready", extra={"url": url})
+        await wait_for_stop_signal()
+        log.info("stopping")

@@ -130,3 +130,9 @@ async def change_password(
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(QUERIES["staff.set_password"], staff_id, password_hash)
         await conn.execute(QUERIES["web_sessions.delete_for_staff"], staff_id, keep_session_hash)
+
+
+async def staff_count(pool: asyncpg.Pool) -> int:
+    """How many staff accounts exist (disabled ones included)."""
+    count: int = await pool.fetchval(QUERIES["staff.count"])
+    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -33,8 +34,8 @@ def run_ivr(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
@@ -107,20 +108,35 @@ async def test_create_staff_with_password_from_stdin(database_url: str, tmp_path
     assert row["password_hash"].startswith("$argon2id$")
 
 
-async def test_serve_prints_url_and_first_admin_then_stops_on_sigterm(
-    database_url: str, tmp_path: Path
+async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
+    database_url: str, tmp_path: Path, asterisk_root: Path
 ) -> None:
+    """``ivr serve`` as scripts/run starts it: its own Asterisk from the provisioned root
+    and the demo phone network, on ports of its own."""
     port = free_port()
-    env = ivr_env(tmp_path, IVR_DATABASE_URL=database_url, IVR_WEB_PORT=str(port))
+    env = ivr_env(
+        tmp_path,
+        IVR_DATABASE_URL=database_url,
+        IVR_WEB_PORT=str(port),
+        IVR_ASTERISK_ROOT=str(asterisk_root),
+        IVR_ASTERISK_INSTANCE=f"cli-pbx-{os.getpid()}",
+        IVR_AMI_SECRET=secrets.token_hex(16),
+        IVR_AMI_PORT=str(free_port()),
+        IVR_FASTAGI_PORT=str(free_port()),
+        IVR_SIP_BIND_PORT=str(free_port(socket.SOCK_DGRAM)),
+        IVR_SIP_TRUNK_PORT=str(free_port(socket.SOCK_DGRAM)),
+        IVR_DEMO_PHONE_NETWORK="true",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ivr", "serve", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None
+    assert process.stderr is not None
     try:
-        first = await asyncio.wait_for(process.stdout.readline(), 60)
+        first = await asyncio.wait_for(process.stdout.readline(), 120)
         second = await asyncio.wait_for(process.stdout.readline(), 10)
-        assert f"http://127.0.0.1:{port}/admin/" in first.decode()
+        assert f"http://127.0.0.1:{port}/admin/" in first.decode(), await process.stderr.read()
         assert "admin@itum.example" in second.decode()
         async with (
             aiohttp.ClientSession() as http,
@@ -134,5 +150,7 @@ async def test_serve_prints_url_and_first_admin_then_stops_on_sigterm(
         assert (tmp_path / "var" / "first-admin.txt").stat().st_mode & 0o077 == 0
     finally:
         process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 30)
+        code = await asyncio.wait_for(process.wait(), 60)
     assert code == 0
+    errors = (await process.stderr.read()).decode()
+    assert "Traceback" not in errors, errors

@@ -9,6 +9,7 @@ unanswered call failed; the flow's own account tells what an answered one achiev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import asyncpg
@@ -17,6 +18,7 @@ from panoramisk.message import Message
 
 from ivr.asterisk.ami import (
     AmiClient,
+    AmiError,
     CallEvents,
     OriginateOutcomeUnknown,
     OriginateRequest,
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 ALERT_CONTEXT = "ivr-alert"
 HANGUP_EVENT_WAIT = 5.0
 FLOW_FINISH_WAIT = 5.0
+AMI_RECONNECT_WAIT = 60.0
+LIVENESS_INTERVAL = 3.0
 
 
 class UndialableNumber(ValueError):
@@ -90,6 +94,9 @@ class VoiceSender:
             caller_id=self.caller_id,
         )
         loop = asyncio.get_running_loop()
+        # A short AMI outage must not cost the resident one of their attempts.
+        await self.ami.wait_connected(AMI_RECONNECT_WAIT)
+        connection = self.ami.connections
         started = loop.time()
         async with self.ami.watch(claim.channel_id) as events:
             try:
@@ -97,7 +104,7 @@ class VoiceSender:
             except OriginateOutcomeUnknown as error:
                 # The call may exist: never dial again blindly; wait for it to end.
                 log.warning("originate outcome unknown", extra={"channel_id": claim.channel_id})
-                return await self._after_unknown(claim, events, str(error))
+                return await self._after_unknown(claim, events, connection, str(error))
             if not result.answered:
                 hangup = await self._hangup_event(events, HANGUP_EVENT_WAIT)
                 cause = hangup_cause(hangup)
@@ -108,7 +115,7 @@ class VoiceSender:
                     detail=f"reason {result.reason}",
                 )
             answered = loop.time()
-            hangup = await self._hangup_event(events, self.max_call_seconds)
+            hangup = await self._call_end(events, connection, self.max_call_seconds)
             talk = loop.time() - answered
         outcome = await self._flow_outcome(claim)
         return AttemptResult(
@@ -121,20 +128,42 @@ class VoiceSender:
 
     async def live_channel_ids(self) -> set[str]:
         """ChannelIds of our calls that Asterisk still has (for reclaiming)."""
-        reply = await self.ami.action({"Action": "CoreShowChannels"})
+        # Status needs only the 'call' privilege (CoreShowChannels needs 'reporting').
+        reply = await self.ami.action({"Action": "Status"})
         messages = reply if isinstance(reply, list) else [reply]
         return {
             str(m.get("Uniqueid"))
             for m in messages
-            if m.get("Event") == "CoreShowChannel" and str(m.get("Uniqueid", "")).startswith("ivr-")
+            if m.get("Event") == "Status" and str(m.get("Uniqueid", "")).startswith("ivr-")
         }
 
-    async def _after_unknown(self, claim: Claim, events: CallEvents, detail: str) -> AttemptResult:
-        hangup = await self._hangup_event(events, self.max_call_seconds)
+    async def _after_unknown(
+        self, claim: Claim, events: CallEvents, connection: int, detail: str
+    ) -> AttemptResult:
+        hangup = await self._call_end(events, connection, self.max_call_seconds)
         flow = await self.pool.fetchrow(QUERIES["voice.flow_result"], claim.attempt_id)
         if flow is not None and flow["answered_at"] is not None:
             return AttemptResult(await self._flow_outcome(claim), hangup_cause=hangup_cause(hangup))
         return AttemptResult(Outcome.FAILED, hangup_cause=hangup_cause(hangup), detail=detail[:300])
+
+    async def _call_end(self, events: CallEvents, connection: int, within: float) -> Message | None:
+        """Wait for the call to end: its Hangup event or, when the AMI connection dropped
+        during the call (events may have been lost), its absence from Asterisk's channels."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (remaining := deadline - loop.time()) > 0:
+            hangup = await self._hangup_event(events, min(LIVENESS_INTERVAL, remaining))
+            if hangup is not None:
+                return hangup
+            if self.ami.connections == connection and self.ami.connected:
+                continue  # no events were missed: keep waiting for the Hangup
+            with contextlib.suppress(AmiError, TimeoutError):
+                if events.channel_id not in await self.live_channel_ids():
+                    log.info(
+                        "call ended while AMI was away", extra={"channel_id": events.channel_id}
+                    )
+                    return None
+        return None
 
     async def _hangup_event(self, events: CallEvents, within: float) -> Message | None:
         try:

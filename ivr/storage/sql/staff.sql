@@ -36,3 +36,6 @@ SELECT count(*) FROM staff WHERE role = 'admin' AND NOT disabled;
 
 -- name: password_hash
 SELECT password_hash FROM staff WHERE id = $1;
+
+-- name: count
+SELECT count(*) FROM staff;
