@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from pathlib import Path
 
@@ -121,6 +122,19 @@ class PhoneNetwork:
         """Forget every number's call count and empty the call log."""
         self.process.rx(f"database deltree {STATE_FAMILY}")
         os.truncate(self.call_log, 0)
+
+    def call_pbx(self, number: str, sound: str = "allo") -> None:
+        """Call the product's ``number`` (an inbound line); once answered, play ``sound``.
+
+        ``sound`` is one of the network's sounds (e.g. "allo", "greeting").
+        Returns at once; the call runs in the network's Asterisk.
+        """
+        if not re.fullmatch(r"[0-9]{3,15}", number):
+            raise ValueError(f"{number!r} is not a phone number")
+        if not re.fullmatch(r"[a-z-]{1,40}", sound):
+            raise ValueError(f"{sound!r} is not a sound of the network")
+        path = self.layout.sounds_dir / sound
+        self.process.rx(f"channel originate PJSIP/{number}@pbx application Playback {path}")
 
     def numbers_for(self, behaviour: str) -> list[str]:
         return numbers_for(self.phones, behaviour)

@@ -122,11 +122,11 @@ class AsteriskProcess:
             )
         except subprocess.TimeoutExpired as error:
             raise AsteriskError(f"{self.layout.name}: {command!r} timed out") from error
-        if result.returncode != 0:
-            raise AsteriskError(
-                f"{self.layout.name}: {command!r} failed: {result.stderr.decode(errors='replace')}"
-            )
-        return result.stdout.decode("utf-8", errors="replace")
+        output = result.stdout.decode("utf-8", errors="replace")
+        if result.returncode != 0 or output.startswith("No such command"):
+            error = result.stderr.decode(errors="replace") or output
+            raise AsteriskError(f"{self.layout.name}: {command!r} failed: {error.strip()}")
+        return output
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop Asterisk cleanly (``core stop now``), forcefully after ``timeout``."""
