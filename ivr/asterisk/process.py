@@ -124,8 +124,8 @@ class AsteriskProcess:
             raise AsteriskError(f"{self.layout.name}: {command!r} timed out") from error
         output = result.stdout.decode("utf-8", errors="replace")
         if result.returncode != 0 or output.startswith("No such command"):
-            error = result.stderr.decode(errors="replace") or output
-            raise AsteriskError(f"{self.layout.name}: {command!r} failed: {error.strip()}")
+            reason = result.stderr.decode(errors="replace") or output
+            raise AsteriskError(f"{self.layout.name}: {command!r} failed: {reason.strip()}")
         return output
 
     def stop(self, timeout: float = 15.0) -> None:
