@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from ivr.domain.outcomes import Finish, Outcome, Retry, RetryPolicy
-from ivr.storage.database import Connection
+from ivr.storage.executor import Connection
 from ivr.storage.queries import QUERIES
 
 log = logging.getLogger(__name__)
@@ -184,8 +184,3 @@ class DispatchQueue:
         if outcome is Outcome.NOT_IN_SERVICE:
             await conn.execute(QUERIES["dispatch.flag_not_in_service"], delivery_id)
 
-
-async def cancel_pending(pool: asyncpg.Pool, alert_id: int) -> int:
-    """Stop an alert's pending deliveries at once; return how many were stopped."""
-    status = await pool.execute(QUERIES["dispatch.cancel_pending"], alert_id)
-    return int(status.split()[-1])

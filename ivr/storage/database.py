@@ -9,9 +9,6 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 
-Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
-"""A plain connection or one borrowed from a pool."""
-
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached after every attempt."""

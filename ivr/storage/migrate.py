@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.storage.database import Connection
+from ivr.storage.executor import Connection
 
 log = logging.getLogger(__name__)
 

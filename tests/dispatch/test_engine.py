@@ -18,8 +18,9 @@ from datetime import timedelta
 import asyncpg
 
 from ivr.dispatch.engine import DispatchEngine
-from ivr.dispatch.queue import AttemptResult, Claim, DispatchQueue, cancel_pending
+from ivr.dispatch.queue import AttemptResult, Claim, DispatchQueue
 from ivr.domain.outcomes import Outcome, RetryPolicy
+from ivr.storage.alerts import cancel
 from tests.dispatch.population import make_sending_alert, numbers
 
 
@@ -180,13 +181,9 @@ async def test_cancelled_alert_stops_pending_deliveries_at_once(db: asyncpg.Pool
         async with asyncio.timeout(10):
             while not sender.calls:
                 await asyncio.sleep(0.01)
-        async with db.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE alerts SET state = 'cancelled', cancelled_at = now(), "
-                "cancelled_by = drafted_by WHERE id = $1",
-                alert_id,
-            )
-            stopped = await cancel_pending(db, alert_id)
+        staff_id = await db.fetchval("SELECT drafted_by FROM alerts WHERE id = $1", alert_id)
+        async with db.acquire() as conn:
+            stopped = await cancel(conn, alert_id, staff_id)
         await asyncio.sleep(0.6)
     assert stopped >= 6
     assert len(sender.calls) == 10 - stopped

@@ -107,8 +107,3 @@ WHERE a.state = 'sending'
   )
 RETURNING a.id;
 
--- name: cancel_pending
--- Cancelling alert $1 stops its pending deliveries at once.
-UPDATE deliveries
-SET state = 'cancelled', updated_at = now(), finished_at = now()
-WHERE alert_id = $1 AND state = 'pending';
