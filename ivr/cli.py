@@ -8,9 +8,19 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from ivr.asterisk.ami import AmiError
+from ivr.asterisk.pbx_config import PbxConfigError
+from ivr.asterisk.process import AsteriskError
+from ivr.audio import AudioError
 from ivr.config import Settings, SettingsError, load_settings, setting_docs
+from ivr.domain.errors import DomainError
 from ivr.logs import configure_logging
 from ivr.storage.database import DatabaseUnavailable
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""
+
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -48,6 +58,45 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
     if not args.password_stdin:
         print(f"password (shown once): {password}")
     return 0
+
+
+async def _staff_id(pool: Any, email: str) -> int:
+    from ivr.storage.queries import QUERIES
+
+    row = await pool.fetchrow(QUERIES["staff.get_by_email"], email)
+    if row is None or row["disabled"]:
+        raise CommandError(f"no active staff account {email!r}")
+    staff_id: int = row["id"]
+    return staff_id
+
+
+async def _launch_alert(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.launching import launch_alert
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        staff_id = await _staff_id(pool, args.staff)
+        created = await launch_alert(pool, settings, args.alert_id, staff_id)
+    print(f"alert {args.alert_id} launched: {created} deliveries")
+    return 0
+
+
+async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage.lifecycle import open_database
+    from ivr.test_call import start_test_call, wait_test_call
+
+    async with open_database(settings) as pool:
+        staff_id = await _staff_id(pool, args.staff)
+        delivery_id = await start_test_call(pool, settings, args.number, staff_id, args.language)
+        print(f"test call queued (delivery {delivery_id}); waiting for `ivr serve` to place it")
+        try:
+            result = await wait_test_call(pool, delivery_id, args.wait)
+        except TimeoutError:
+            raise CommandError(
+                f"the call is not over after {args.wait:.0f} s: is `ivr serve` running?"
+            ) from None
+    print(f"{result.state}: {', '.join(result.outcomes) or 'no attempt'}")
+    return 0 if result.state == "done" else 1
 
 
 async def _show_config(settings: Settings, args: argparse.Namespace) -> int:
@@ -96,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staff.set_defaults(handler=_create_staff)
 
+    launch = commands.add_parser(
+        "launch-alert", help="launch an approved alert (make its audio, resolve its audience)"
+    )
+    launch.add_argument("alert_id", type=int)
+    launch.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who launches")
+    launch.set_defaults(handler=_launch_alert)
+
+    test_call = commands.add_parser(
+        "test-call", help="call one number with a short test message (needs `ivr serve`)"
+    )
+    test_call.add_argument("number", help="the number to call, e.g. 418-962-1001")
+    test_call.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who calls")
+    test_call.add_argument("--language", choices=["fr", "en"], default="fr")
+    test_call.add_argument("--wait", type=float, default=300.0, help="seconds to wait (300)")
+    test_call.set_defaults(handler=_test_call)
+
     show = commands.add_parser("show-config", help="print the settings in force (secrets hidden)")
     show.set_defaults(handler=_show_config)
     return parser
@@ -114,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(handler(settings, args))
     except DatabaseUnavailable as error:
         print(f"ivr: {error}", file=sys.stderr)
+        return 3
+    except (CommandError, DomainError, AudioError, PbxConfigError, AsteriskError) as error:
+        print(f"ivr: {error}", file=sys.stderr)
+        return 2
+    except (AmiError, OSError) as error:
+        print(f"ivr: Asterisk or a service is unreachable: {error}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +67,42 @@ class VoiceHarness:
         sounds = self.runtime.sounds
         intro = sounds.host(sounds.prompts_dir / language / "intro.wav")
         return message + wav_seconds(intro)
+
+
+def serve_env(
+    settings: Settings, pbx: AsteriskProcess, database_url: str, data_dir: Path
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        web_port = probe.getsockname()[1]
+    env.update(
+        IVR_DATA_DIR=str(data_dir),
+        IVR_DATABASE_URL=database_url,
+        IVR_WEB_PORT=str(web_port),
+        IVR_ASTERISK_MANAGED="false",
+        IVR_ASTERISK_ROOT=str(settings.asterisk_root),
+        IVR_ASTERISK_INSTANCE=pbx.layout.name,
+        IVR_AMI_PORT=str(settings.ami_port),
+        IVR_AMI_SECRET=settings.ami_secret,
+        IVR_FASTAGI_PORT=str(settings.fastagi_port),
+        IVR_RING_TIMEOUT_SECONDS=str(settings.ring_timeout_seconds),
+        IVR_RETRY_DELAY_SECONDS="2",
+        IVR_MAX_CONCURRENT_CALLS="20",
+        IVR_CALLS_PER_SECOND="20",
+    )
+    return env
+
+
+async def start_serve(env: dict[str, str]) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ivr", "serve", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    assert b"administration" in line
+    return process
 
 
 @pytest_asyncio.fixture

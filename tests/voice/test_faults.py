@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import os
 import signal
-import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,7 +22,7 @@ from ivr.voice.sounds import PbxSounds
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
 from tests.pbx.relay import TcpRelay
-from tests.voice.harness import MESSAGE, VoiceHarness
+from tests.voice.harness import MESSAGE, VoiceHarness, serve_env, start_serve
 
 MAX_CALLS_PER_NUMBER = 3  # the first call and two call-backs
 
@@ -38,42 +35,6 @@ def mixed_numbers(network: PhoneNetwork) -> list[str]:
         + network.numbers_for("busy")[:10]
         + network.numbers_for("no-answer")[:10]
     )
-
-
-def serve_env(
-    settings: Settings, pbx: AsteriskProcess, database_url: str, data_dir: Path
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        web_port = probe.getsockname()[1]
-    env.update(
-        IVR_DATA_DIR=str(data_dir),
-        IVR_DATABASE_URL=database_url,
-        IVR_WEB_PORT=str(web_port),
-        IVR_ASTERISK_MANAGED="false",
-        IVR_ASTERISK_ROOT=str(settings.asterisk_root),
-        IVR_ASTERISK_INSTANCE=pbx.layout.name,
-        IVR_AMI_PORT=str(settings.ami_port),
-        IVR_AMI_SECRET=settings.ami_secret,
-        IVR_FASTAGI_PORT=str(settings.fastagi_port),
-        IVR_RING_TIMEOUT_SECONDS=str(settings.ring_timeout_seconds),
-        IVR_RETRY_DELAY_SECONDS="2",
-        IVR_MAX_CONCURRENT_CALLS="20",
-        IVR_CALLS_PER_SECOND="20",
-    )
-    return env
-
-
-async def start_serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ivr", "serve", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert b"administration" in line
-    return process
 
 
 async def launch(
