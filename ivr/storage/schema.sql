@@ -238,8 +238,11 @@ CREATE TABLE deliveries (
     contact_point_id bigint NOT NULL REFERENCES contact_points (id) ON DELETE RESTRICT,
     channel text NOT NULL CHECK (channel IN ('voice', 'sms', 'email')),
     language text NOT NULL CHECK (language IN ('fr', 'en', 'innu')),
-    member_id bigint REFERENCES members (id) ON DELETE SET NULL,
-    sector_id bigint REFERENCES sectors (id) ON DELETE SET NULL,
+    -- Snapshots taken at resolution (whose language decided, which sector for the
+    -- report), deliberately without foreign keys: per-row key checks would double the
+    -- time of resolving a large alert, and a deleted member must not block anything.
+    member_id bigint,
+    sector_id bigint,
     priority smallint NOT NULL,
     state text NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'in_progress', 'done', 'cancelled', 'failed')),
@@ -293,16 +296,20 @@ CREATE INDEX delivery_attempts_channel_idx ON delivery_attempts (channel_id);
 -- The members an alert concerns: households in the targeted sectors or their
 -- sub-sectors (or everyone); for a follow-up, also the members reached by the earlier
 -- alert; for an exercise, only members who agreed to receive exercises; never a member
--- who withdrew consent to emergency alerts.
+-- who withdrew consent to emergency alerts. With where they live, for the preview.
 CREATE FUNCTION alert_scope(p_alert_id bigint)
-RETURNS TABLE (member_id bigint, sector_id bigint, language text, household_language text)
+RETURNS TABLE (
+    member_id bigint, sector_id bigint, language text, household_language text,
+    display_name text, civic_number integer, street text, unit text
+)
 LANGUAGE sql STABLE AS $$
     WITH RECURSIVE targeted (id) AS (
         SELECT t.sector_id FROM alert_sectors t WHERE t.alert_id = p_alert_id
         UNION
         SELECT s.id FROM sectors s JOIN targeted ON s.parent_id = targeted.id
     )
-    SELECT m.id, h.sector_id, m.language, h.preferred_language
+    SELECT m.id, h.sector_id, m.language, h.preferred_language,
+           m.display_name, h.civic_number, h.street, h.unit
     FROM alerts a
     CROSS JOIN members m
     JOIN households h ON h.id = m.household_id

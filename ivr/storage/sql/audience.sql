@@ -21,17 +21,12 @@ ORDER BY s.code NULLS LAST, t.channel;
 -- $2 of them by sector and name.
 WITH reached AS (
     SELECT DISTINCT c.member_id FROM alert_choices($1) c
-), missing AS (
-    SELECT s.member_id, s.sector_id
-    FROM alert_scope($1) s
-    LEFT JOIN reached r ON r.member_id = s.member_id
-    WHERE r.member_id IS NULL
 )
-SELECT m.id AS member_id, m.display_name, h.civic_number, h.street, h.unit,
+SELECT s.member_id, s.display_name, s.civic_number, s.street, s.unit,
        sec.code AS sector_code, count(*) OVER () AS total
-FROM missing x
-JOIN members m ON m.id = x.member_id
-JOIN households h ON h.id = m.household_id
-LEFT JOIN sectors sec ON sec.id = x.sector_id
-ORDER BY sec.code NULLS LAST, m.display_name, m.id
+FROM alert_scope($1) s
+LEFT JOIN reached r ON r.member_id = s.member_id
+LEFT JOIN sectors sec ON sec.id = s.sector_id
+WHERE r.member_id IS NULL
+ORDER BY sec.code NULLS LAST, s.display_name, s.member_id
 LIMIT $2;
