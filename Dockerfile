@@ -1,7 +1,7 @@
 # The Information ITUM application image (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng sox \
+    && apt-get install -y --no-install-recommends espeak-ng sox libsox-fmt-mp3 \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /var/lib/ivr --create-home ivr
 WORKDIR /app

@@ -31,7 +31,7 @@ async def prepare_alert_audio(
         target = sounds.host(name).with_suffix(".wav")
         try:
             if row["voice_recording"]:
-                source = _inside(recordings_dir, row["voice_recording"])
+                source = recording_path(recordings_dir, row["voice_recording"])
                 seconds = await convert_for_phone(source, target)
                 kind = "recording"
             else:
@@ -50,7 +50,7 @@ async def prepare_alert_audio(
     return made
 
 
-def _inside(directory: Path, relative: str) -> Path:
+def recording_path(directory: Path, relative: str) -> Path:
     """``directory/relative``, refusing any path that leaves ``directory``."""
     base = directory.resolve()
     path = (base / relative).resolve()
