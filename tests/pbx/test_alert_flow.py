@@ -34,7 +34,7 @@ class AlertRoute:
         seen["played"] = True
         if human:
             keys = playback.digit or ""
-            while (key := await session.wait_for_digit(12)) is not None:
+            while (key := await session.wait_for_digit(7)) is not None:
                 keys += key
             seen["keys"] = keys
 

@@ -44,6 +44,8 @@ async def place_call(
             )
         )
         hangup = await events.hangup(within=30)
+    # manager.conf's eventfilter lets only these through (no Newchannel, VarSet, ...).
+    assert {event.event for event in events.events} <= {"Hangup", "UserEvent"}
     assert result.channel_id == channel_id
     assert hangup["Uniqueid"] == channel_id
     return result, hangup["Cause"]
