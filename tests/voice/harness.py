@@ -37,11 +37,20 @@ class VoiceHarness:
     settings: Settings
     recordings_dir: Path
 
-    async def send_alert(self, numbers: list[str], text: str = MESSAGE) -> int:
-        """Launch an alert to 10-digit ``numbers``: audio first, then 'sending'."""
+    async def send_alert(
+        self, numbers: list[str], text: str = MESSAGE, english: str | None = None
+    ) -> int:
+        """Launch an alert to 10-digit ``numbers`` (in French, and in English too when
+        ``english`` is given): audio first, then 'sending'."""
         alert_id = await make_sending_alert(
             self.pool, ["+1" + n for n in numbers], state="approved", voice_text=text
         )
+        if english is not None:
+            await self.pool.execute(
+                "INSERT INTO alert_contents (alert_id, language, voice_text) VALUES ($1, 'en', $2)",
+                alert_id,
+                english,
+            )
         await prepare_alert_audio(self.pool, alert_id, self.runtime.sounds, self.recordings_dir)
         await self.pool.execute(
             "UPDATE alerts SET state = 'sending', launched_at = now() WHERE id = $1", alert_id

@@ -118,3 +118,27 @@ async def test_person_pressing_two_confirms(
     assert [(a["outcome"], a["keys_pressed"]) for a in attempts[number]] == [("confirmed", "2")]
     (call,) = phone_network.calls(number)
     assert call.keys == "2"
+
+
+async def test_nine_switches_to_the_other_language(voice: VoiceHarness) -> None:
+    number = "4189621012"  # presses 9 a few seconds into the call
+    english_text = (
+        "Boil water advisory for the Uashat sector. Bring tap water to a rolling boil for "
+        "one full minute before drinking it, brushing your teeth, or preparing food and "
+        "baby formula. This advisory stays in effect until further notice."
+    )
+    alert_id = await voice.send_alert([number], text="Avis d'ébullition.", english=english_text)
+    await voice.wait_completed(alert_id, within=180)
+    attempts = await attempts_by_number(voice.pool, alert_id)
+    (attempt,) = attempts[number]
+    assert attempt["keys_pressed"].startswith("9")
+    assert attempt["outcome"] == "listened"
+    english: float = await voice.pool.fetchval(
+        "SELECT seconds FROM alert_audio WHERE alert_id = $1 AND language = 'en'", alert_id
+    )
+    french: float = await voice.pool.fetchval(
+        "SELECT seconds FROM alert_audio WHERE alert_id = $1 AND language = 'fr'", alert_id
+    )
+    assert english > 4 * french
+    # Only the switch can account for this much: the long English message played whole.
+    assert attempt["message_seconds"] >= english
