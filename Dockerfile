@@ -10,7 +10,8 @@ COPY ivr ivr
 COPY asterisk-config asterisk-config
 COPY sounds sounds
 COPY server.py ./
-RUN pip install --no-cache-dir .
+# Editable: the package reads asterisk-config/ and sounds/ beside it.
+RUN pip install --no-cache-dir -e .
 USER ivr
 ENV IVR_DATA_DIR=/var/lib/ivr
 EXPOSE 8080 4573

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 
@@ -95,6 +96,9 @@ async def web_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[st
 
 async def run(settings: Settings) -> None:
     """Run the whole system until SIGINT or SIGTERM."""
+    # Audio and configuration written here must be readable by the PBX's own user,
+    # whatever umask started us; secrets are written with explicit modes.
+    os.umask(0o022)
     layout = InstanceLayout(settings.asterisk_root, settings.asterisk_instance)
     async with open_database(settings) as pool, contextlib.AsyncExitStack() as stack:
         password = await ensure_first_admin(pool, settings)

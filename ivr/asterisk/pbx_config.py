@@ -119,10 +119,14 @@ def prepare_instance(
     are readable by its group only (manager.conf holds the AMI secret).
     """
     uid, gid = asterisk_ids(layout.root)
+    base = layout.host(layout.base)
+    base.mkdir(parents=True, exist_ok=True)
+    base.chmod(0o755)  # whatever the umask: Asterisk must reach its directories
     for path in layout.runtime_dirs.values():
         host_path = layout.host(path)
         host_path.mkdir(parents=True, exist_ok=True)
         os.chown(host_path, uid, gid)
+        host_path.chmod(0o755)
     etc = layout.host(layout.etc)
     all_values = {**layout.directory_values(), **values}
     for rendered in render_files(templates, etc, all_values, blocks):

