@@ -13,8 +13,7 @@ import asyncpg
 from aiohttp import web
 
 from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.pbx_config import render_product_config
-from ivr.asterisk.process import AsteriskProcess
+from ivr.asterisk.pbx_config import product_asterisk
 from ivr.config import Settings
 from ivr.passwords import generate_password
 from ivr.staff import create_staff, staff_count
@@ -71,12 +70,13 @@ async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def managed_asterisk(settings: Settings, layout: InstanceLayout) -> AsyncIterator[None]:
+async def managed_asterisk(settings: Settings) -> AsyncIterator[None]:
     """The product's Asterisk, its configuration rendered from ``settings``."""
-    render_product_config(settings, layout)
-    process = AsteriskProcess(layout)
+    process = product_asterisk(settings)
     seconds = await asyncio.to_thread(process.start)
-    log.info("asterisk started", extra={"instance": layout.name, "boot_s": round(seconds, 2)})
+    log.info(
+        "asterisk started", extra={"instance": process.layout.name, "boot_s": round(seconds, 2)}
+    )
     try:
         yield
     finally:
@@ -105,7 +105,7 @@ async def run(settings: Settings) -> None:
         if settings.demo_phone_network:
             await stack.enter_async_context(demo_phone_network(settings))
         if settings.asterisk_managed:
-            await stack.enter_async_context(managed_asterisk(settings, layout))
+            await stack.enter_async_context(managed_asterisk(settings))
         await stack.enter_async_context(voice_channel(settings, pool, layout.sounds_dir))
         url = await stack.enter_async_context(web_server(settings, pool))
         print(f"Information ITUM — administration : {url}", flush=True)

@@ -177,7 +177,7 @@ def render_product_config(settings: Settings, layout: InstanceLayout) -> None:
     prepare_instance(layout, product_templates(), values, blocks)
 
 
-def product_asterisk(settings: Settings, name: str = "pbx") -> AsteriskProcess:
+def product_asterisk(settings: Settings, name: str | None = None) -> AsteriskProcess:
     """The product's Asterisk, its configuration rendered from ``settings``, ready to start.
 
     The run command, the demo and the tests start it the same way::
@@ -187,6 +187,6 @@ def product_asterisk(settings: Settings, name: str = "pbx") -> AsteriskProcess:
         ...
         pbx.stop()
     """
-    layout = InstanceLayout(settings.asterisk_root, name)
+    layout = InstanceLayout(settings.asterisk_root, name or settings.asterisk_instance)
     render_product_config(settings, layout)
     return AsteriskProcess(layout)
