@@ -135,13 +135,15 @@ def alert_specs(draw: st.DrawFn) -> AlertSpec:
 
 @dataclass(frozen=True)
 class Loaded:
+    sector_ids: dict[str, int]
+    household_ids: list[int]
     member_ids: list[int]
     contact_ids: list[int]
-    alert_id: int
+    staff_id: int
 
 
-async def load(conn: Connection, pop: Population, alert: AlertSpec) -> Loaded:
-    """Insert the population and a draft alert (inside the caller's transaction)."""
+async def load(conn: Connection, pop: Population) -> Loaded:
+    """Insert the population (inside the caller's transaction)."""
     sector_ids: dict[str, int] = {}
     for code, parent in SECTORS.items():
         sector_ids[code] = await conn.fetchval(
@@ -203,24 +205,39 @@ async def load(conn: Connection, pop: Population, alert: AlertSpec) -> Loaded:
         "VALUES ($1, $2, $3, $4)",
         [(member_ids[m], contact_ids[c], pop.contacts[c].kind, ch) for m, c, ch in pop.choices],
     )
-    await conn.executemany(
-        "INSERT INTO opt_outs (contact_point_id, channel, source) VALUES ($1, $2, 'resident')",
-        [(contact_ids[c], ch) for c, ch in pop.opt_outs],
-    )
     staff_id = await conn.fetchval(
         "INSERT INTO staff (email, display_name, role, password_hash) "
         "VALUES ('t@test.example', 't', 'admin', 'x') RETURNING id"
     )
-    alert_id = await conn.fetchval(
-        "INSERT INTO alerts (title, category, urgency, target_all, drafted_by) "
-        "VALUES ('t', $1, 'normal', $2, $3) RETURNING id",
-        "exercise" if alert.exercise else "evacuation",
+    loaded = Loaded(sector_ids, household_ids, member_ids, contact_ids, staff_id)
+    await add_opt_outs(conn, loaded, pop.opt_outs)
+    return loaded
+
+
+async def add_opt_outs(conn: Connection, ids: Loaded, opt_outs: list[tuple[int, Channel]]) -> None:
+    await conn.executemany(
+        "INSERT INTO opt_outs (contact_point_id, channel, source) VALUES ($1, $2, 'resident') "
+        "ON CONFLICT DO NOTHING",
+        [(ids.contact_ids[c], ch) for c, ch in opt_outs],
+    )
+
+
+async def create_alert(
+    conn: Connection, ids: Loaded, alert: AlertSpec, follow_up_of: int | None = None
+) -> int:
+    """A draft alert as ``alert`` describes; a follow-up copies the earlier one's target."""
+    category = "exercise" if alert.exercise else "evacuation"
+    alert_id: int = await conn.fetchval(
+        "INSERT INTO alerts (title, category, urgency, target_all, follow_up_of, drafted_by) "
+        "VALUES ('t', $1, 'normal', $2, $3, $4) RETURNING id",
+        "all_clear" if follow_up_of else category,
         alert.target_all,
-        staff_id,
+        follow_up_of,
+        ids.staff_id,
     )
     await conn.executemany(
         "INSERT INTO alert_sectors (alert_id, sector_id) VALUES ($1, $2)",
-        [(alert_id, sector_ids[code]) for code in alert.sectors],
+        [(alert_id, ids.sector_ids[code]) for code in alert.sectors],
     )
     for language in LANGUAGES:
         has = {ch: language in langs for ch, langs in alert.available.items()}
@@ -235,7 +252,7 @@ async def load(conn: Connection, pop: Population, alert: AlertSpec) -> Loaded:
             "email" if has["email"] else None,
             "recording" if has["voice"] else None,
         )
-    return Loaded(member_ids, contact_ids, alert_id)
+    return alert_id
 
 
 def targeted_sectors(alert: AlertSpec) -> set[str]:
@@ -248,24 +265,36 @@ def targeted_sectors(alert: AlertSpec) -> set[str]:
         found |= more
 
 
-def in_scope(pop: Population, alert: AlertSpec, member: int) -> bool:
+Pairs = frozenset[tuple[int, Channel]]
+"""(contact index, channel) pairs an earlier alert delivered to."""
+
+
+def in_scope(pop: Population, alert: AlertSpec, member: int, earlier: Pairs | None = None) -> bool:
     m = pop.members[member]
     sector = pop.households[m.household].sector
-    if not alert.target_all and sector not in targeted_sectors(alert):
+    in_target = alert.target_all or sector in targeted_sectors(alert)
+    if earlier is not None:  # a follow-up also reaches whoever the earlier alert reached
+        contacts = {c for c, _ in earlier}
+        in_target = in_target or any(mm == member and c in contacts for mm, c, _ in pop.choices)
+    if not in_target:
         return False
     if alert.exercise and not m.tester:
         return False
     return not m.withdrew
 
 
-def usable_choices(pop: Population, alert: AlertSpec) -> list[tuple[int, int, Channel, Language]]:
+def usable_choices(
+    pop: Population, alert: AlertSpec, earlier: Pairs | None = None
+) -> list[tuple[int, int, Channel, Language]]:
     """(member, contact, effective channel, language asked for) for members in scope."""
     found = []
     for member, contact, chosen in pop.choices:
-        if not in_scope(pop, alert, member):
+        if not in_scope(pop, alert, member, earlier):
             continue
         c = pop.contacts[contact]
         channel = effective_channel(chosen, c.line_type, c.sms_capable)
+        if earlier is not None and (contact, channel) not in earlier:
+            continue
         ok = usable(
             channel,
             verification=c.verification,
@@ -281,11 +310,11 @@ def usable_choices(pop: Population, alert: AlertSpec) -> list[tuple[int, int, Ch
 
 
 def expected_deliveries(
-    pop: Population, alert: AlertSpec
+    pop: Population, alert: AlertSpec, earlier: Pairs | None = None
 ) -> set[tuple[int, Channel, Language, int]]:
     """(contact index, channel, language, member index) the resolution must create."""
     first: dict[tuple[int, Channel], tuple[int, Language]] = {}
-    for member, contact, channel, wanted in sorted(usable_choices(pop, alert)):
+    for member, contact, channel, wanted in sorted(usable_choices(pop, alert, earlier)):
         first.setdefault((contact, channel), (member, wanted))
     expected = set()
     for (contact, channel), (member, wanted) in first.items():
