@@ -11,6 +11,7 @@ self-approval is allowed and flagged so it is written to the audit log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -120,6 +121,35 @@ class Content:
         return self.voice_recording is not None or self.voice_text is not None
 
 
+_RECORDING = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}(?:/[A-Za-z0-9][A-Za-z0-9_-]{0,63}){0,3}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_TEXT = 5000
+
+
+def check_content(content: Content) -> None:
+    """Each field safe to store and to hand to a channel: a recording reference is a
+    plain relative name (it ends up in an Asterisk Playback), the email subject is one
+    line (a header), no text has control characters or exceeds MAX_TEXT characters."""
+    ref = content.voice_recording
+    if ref is not None and not _RECORDING.fullmatch(ref):
+        raise DomainError(
+            f"Référence d'enregistrement invalide « {ref[:80]} ».",
+            f"Invalid recording reference '{ref[:80]}'.",
+        )
+    subject = content.email_subject
+    if subject is not None and ("\n" in subject or "\r" in subject):
+        raise DomainError(
+            "L'objet du courriel doit tenir sur une ligne.",
+            "The email subject must be a single line.",
+        )
+    for text in (content.sms_text, subject, content.email_body, content.voice_text):
+        if text is not None and (len(text) > MAX_TEXT or _CONTROL.search(text)):
+            raise DomainError(
+                f"Texte trop long (maximum {MAX_TEXT}) ou caractère de contrôle.",
+                f"Text too long (at most {MAX_TEXT}) or with a control character.",
+            )
+
+
 def check_contents(contents: Mapping[Language, Content]) -> None:
     """Content fit for approval: French on every channel (the last fallback of every
     language), Innu-aimun as a recording only, SMS texts sendable, no empty field."""
@@ -145,5 +175,6 @@ def check_contents(contents: Mapping[Language, Content]) -> None:
                 f"Un champ du contenu ({language}) est vide.",
                 f"A content field ({language}) is empty.",
             )
+        check_content(content)
         if content.sms_text is not None:
             check_sms_text(content.sms_text)

@@ -25,6 +25,7 @@ from ivr.domain.alerts import (
     Urgency,
     check_approval,
     check_can_draft,
+    check_content,
     check_contents,
     check_transition,
 )
@@ -145,6 +146,7 @@ async def get_contents(db: Executor, alert_id: int) -> dict[Language, Content]:
 
 async def set_content(conn: Connection, alert_id: int, content: Content) -> None:
     """Write one language's content; only while the alert is a draft."""
+    check_content(content)
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         if alert["state"] != "draft":

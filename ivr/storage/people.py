@@ -26,6 +26,19 @@ class Address:
     point: tuple[float, float] | None = None
     """(longitude, latitude) when known."""
 
+    def __post_init__(self) -> None:
+        texts = (self.street, self.unit, self.postal_code)
+        bad_number = self.civic_number is not None and not 0 < self.civic_number < 1_000_000
+        bad_text = any(len(t) > 200 or not t.isprintable() for t in texts)
+        bad_point = self.point is not None and not (
+            -180 <= self.point[0] <= 180 and -90 <= self.point[1] <= 90
+        )
+        if bad_number or bad_text or bad_point:
+            raise DomainError(
+                "Adresse invalide : numéro civique, rue, unité, code postal ou coordonnées.",
+                "Invalid address: civic number, street, unit, postal code or coordinates.",
+            )
+
 
 async def add_household(
     db: Executor, address: Address, sectors: Sequence[Sector], preferred_language: Language = "fr"

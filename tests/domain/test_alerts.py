@@ -13,6 +13,7 @@ from ivr.domain.alerts import (
     State,
     check_approval,
     check_can_draft,
+    check_content,
     check_contents,
     check_transition,
 )
@@ -105,3 +106,25 @@ def test_french_on_every_channel_is_enough() -> None:
 def test_unfit_content_is_refused(contents: dict[str, Content], message: str) -> None:
     with pytest.raises(DomainError, match=message):
         check_contents(contents)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (Content("fr", voice_recording="../../etc/passwd"), "recording reference"),
+        (Content("fr", voice_recording="alert,1"), "recording reference"),
+        (Content("fr", voice_recording="x\r\nAction: Originate"), "recording reference"),
+        (Content("fr", email_subject="Avis\r\nBcc: x@y.example", email_body="b"), "single line"),
+        (Content("fr", sms_text="Avis\x00"), "control character"),
+        (Content("fr", voice_text="a" * 5001), "too long"),
+    ],
+)
+def test_unsafe_content_fields_are_refused(content: Content, message: str) -> None:
+    with pytest.raises(DomainError, match=message):
+        check_content(content)
+
+
+def test_safe_content_fields_pass() -> None:
+    check_content(
+        Content("fr", "Avis\nligne 2", "Objet", "Corps\n\tindenté", "alerts/42-fr", "Voix")
+    )

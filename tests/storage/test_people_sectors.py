@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import pytest
 from shapely.geometry import box
@@ -137,3 +139,17 @@ async def test_templates_default_edited_and_reset(db: asyncpg.Pool) -> None:
         await save_template(db, "boil_water", "fr", Template("{x}", "a", "b", "c"), staff)
     await reset_template(db, "boil_water", "fr")
     assert await get_template(db, "boil_water", "fr") == default
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"civic_number": 0, "street": "rue A"},
+        {"civic_number": 5, "street": "rue A\r\n"},
+        {"civic_number": 5, "street": "x" * 201},
+        {"civic_number": 5, "street": "rue A", "point": (200.0, 50.0)},
+    ],
+)
+def test_bad_addresses_are_refused(address: dict[str, Any]) -> None:
+    with pytest.raises(DomainError, match="Invalid address"):
+        Address("uashat", **address)
