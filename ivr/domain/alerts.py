@@ -121,14 +121,17 @@ class Content:
         return self.voice_recording is not None or self.voice_text is not None
 
 
-_RECORDING = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}(?:/[A-Za-z0-9][A-Za-z0-9_-]{0,63}){0,3}")
+_RECORDING = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}(?:/[A-Za-z0-9][A-Za-z0-9_-]{0,63}){0,3}(?:\.[A-Za-z0-9]{1,8})?"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_TEXT = 5000
 
 
 def check_content(content: Content) -> None:
     """Each field safe to store and to hand to a channel: a recording reference is a
-    plain relative name (it ends up in an Asterisk Playback), the email subject is one
+    plain relative path (``alerts/42-fr.wav``: it ends up in a file name and an Asterisk
+    Playback, so no ``..``, spaces or separators of any kind), the email subject is one
     line (a header), no text has control characters or exceeds MAX_TEXT characters."""
     ref = content.voice_recording
     if ref is not None and not _RECORDING.fullmatch(ref):

@@ -113,6 +113,8 @@ def test_unfit_content_is_refused(contents: dict[str, Content], message: str) ->
     [
         (Content("fr", voice_recording="../../etc/passwd"), "recording reference"),
         (Content("fr", voice_recording="alert,1"), "recording reference"),
+        (Content("fr", voice_recording="a/.wav"), "recording reference"),
+        (Content("fr", voice_recording="/var/a.wav"), "recording reference"),
         (Content("fr", voice_recording="x\r\nAction: Originate"), "recording reference"),
         (Content("fr", email_subject="Avis\r\nBcc: x@y.example", email_body="b"), "single line"),
         (Content("fr", sms_text="Avis\x00"), "control character"),
@@ -128,3 +130,4 @@ def test_safe_content_fields_pass() -> None:
     check_content(
         Content("fr", "Avis\nligne 2", "Objet", "Corps\n\tindenté", "alerts/42-fr", "Voix")
     )
+    check_content(Content("innu", voice_recording="alerts/42-innu.wav"))
