@@ -12,7 +12,7 @@ from ivr.domain.contacts import Source, kind_for, parse_email
 from ivr.domain.errors import DomainError
 from ivr.domain.phone import LineType, parse_phone
 from ivr.domain.sectors import Community, Sector, assign_sector, street_key
-from ivr.storage.executor import Executor
+from ivr.storage.executor import Connection, Executor
 from ivr.storage.queries import QUERIES
 
 
@@ -149,3 +149,36 @@ async def set_verification(db: Executor, contact_id: int, state: str) -> None:
 async def clear_not_in_service(db: Executor, contact_id: int) -> None:
     """The resident or staff confirmed the number works again."""
     await db.execute(QUERIES["people.clear_not_in_service"], contact_id)
+
+
+async def reassign_households(conn: Connection, sectors: Sequence[Sector]) -> int:
+    """Place every household again after the sectors changed (those placed by staff
+    stay where staff put them). Reads through a cursor, in batches: memory stays flat.
+    Returns how many households changed sector."""
+    changed = 0
+    async with conn.transaction():
+        batch: list[tuple[int, str | None, str | None]] = []
+        async for row in conn.cursor(QUERIES["people.households_to_place"], prefetch=1000):
+            point = None
+            if row["longitude"] is not None:
+                point = (row["longitude"], row["latitude"])
+            found = assign_sector(sectors, row["civic_number"], row["street"], point)
+            code, method = (found.sector_code, found.method) if found else (None, None)
+            if (code, method) != (row["sector_code"], row["sector_method"]):
+                batch.append((row["id"], code, method))
+            if len(batch) >= 1000:
+                await conn.executemany(QUERIES["people.place_household"], batch)
+                changed, batch = changed + len(batch), []
+        await conn.executemany(QUERIES["people.place_household"], batch)
+    return changed + len(batch)
+
+
+async def set_household_sector(db: Executor, household_id: int, sector_code: str) -> None:
+    """Staff place a household by hand; reassignment will not move it."""
+    if (
+        await db.fetchval(
+            QUERIES["people.set_household_sector_by_staff"], household_id, sector_code
+        )
+        is None
+    ):
+        raise DomainError("Ménage ou secteur introuvable.", "No such household or sector.")

@@ -153,3 +153,46 @@ async def test_templates_default_edited_and_reset(db: asyncpg.Pool) -> None:
 def test_bad_addresses_are_refused(address: dict[str, Any]) -> None:
     with pytest.raises(DomainError, match="Invalid address"):
         Address("uashat", **address)
+
+
+async def test_households_follow_new_sector_boundaries_except_staff_placements(
+    db: asyncpg.Pool,
+) -> None:
+    async with db.acquire() as conn:
+        await save_sectors(conn, SECTORS)
+    caribou = [
+        await people.add_household(db, Address("uashat", n, "rue du Caribou"), SECTORS)
+        for n in range(1, 2501)  # odd: north, even: south; more than one batch
+    ]
+    await people.set_household_sector(db, caribou[0], "uashat-sud")  # staff decide
+    with pytest.raises(DomainError, match="No such household or sector"):
+        await people.set_household_sector(db, caribou[0], "nowhere")
+    # the whole street, both sides, becomes part of the north
+    north = Sector(
+        "uashat-nord",
+        "uashat",
+        "Uashat nord",
+        "Uashat North",
+        parent_code="uashat",
+        segments=(StreetSegment("rue du Caribou", 1, 5000),),
+    )
+    south = Sector(
+        "uashat-sud",
+        "uashat",
+        "Uashat sud",
+        "Uashat South",
+        parent_code="uashat",
+        segments=(StreetSegment("rue de la Baie", 1, 299),),
+    )
+    async with db.acquire() as conn:
+        await save_sectors(conn, [north, south])
+        sectors = await load_sectors(conn)
+        changed = await people.reassign_households(conn, sectors)
+        assert await people.reassign_households(conn, sectors) == 0
+    rows = await db.fetch(
+        "SELECT s.code, h.sector_method, count(*) FROM households h "
+        "JOIN sectors s ON s.id = h.sector_id GROUP BY 1, 2 ORDER BY 1"
+    )
+    assert [tuple(r) for r in rows] == [("uashat-nord", "street", 2499), ("uashat-sud", "staff", 1)]
+    # unchanged: number 1 (staff) and the odd numbers 3..99 already in the north
+    assert changed == 2500 - 1 - 49

@@ -60,3 +60,25 @@ UPDATE contact_points SET verification = $2, updated_at = now() WHERE id = $1;
 
 -- name: clear_not_in_service
 UPDATE contact_points SET not_in_service_at = NULL, updated_at = now() WHERE id = $1;
+
+-- name: households_to_place
+-- Every household whose sector was not set by staff, for reassignment after the
+-- sectors changed (read through a cursor).
+SELECT h.id, h.civic_number, h.street, h.longitude, h.latitude, s.code AS sector_code,
+       h.sector_method
+FROM households h
+LEFT JOIN sectors s ON s.id = h.sector_id
+WHERE h.sector_method IS DISTINCT FROM 'staff'
+ORDER BY h.id;
+
+-- name: place_household
+UPDATE households
+SET sector_id = (SELECT id FROM sectors WHERE code = $2), sector_method = $3
+WHERE id = $1;
+
+-- name: set_household_sector_by_staff
+UPDATE households
+SET sector_id = s.id, sector_method = 'staff'
+FROM sectors s
+WHERE households.id = $1 AND s.code = $2
+RETURNING households.id;
