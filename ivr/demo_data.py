@@ -4,6 +4,7 @@ Every name, street and address is invented. The phone numbers are lines of the
 simulated phone network (``simnet/phones.json``): 418 962-1001 to 1012 (one of each
 behaviour) and the 418 968-5xxx ranges (people, answering machines, busy, no answer),
 so a demo alert rings real simulated phones. Emails use the reserved ``.example`` TLD.
+Every resident can be reached except one, left without contact to show the preview.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ _STREETS: dict[str, tuple[str, ...]] = {
 _FIRST = ("Marie", "Jean", "Anne", "Paul", "Julie", "Marc", "Sophie", "Luc", "Emma", "Noah")
 _LAST = ("Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Morin", "Lavoie", "Fortin")
 
+UNREACHABLE_NAME = "Résident sans contact"
 SPECIAL_NUMBERS = tuple(f"418962{n}" for n in range(1001, 1013))
 PERSON_NUMBERS = tuple(f"418968{n}" for n in range(5000, 5060))
 MACHINE_NUMBERS = tuple(f"418968{n}" for n in range(5120, 5140))
@@ -134,11 +136,12 @@ async def _residents(conn: Connection, rng: random.Random) -> DemoSummary:
             members += 1
             if landline is not None:
                 await people.choose_channel(conn, member, landline, "voice")
-            if mobiles and rng.random() < 0.6:
+            mobile = None
+            if mobiles and (landline is None or rng.random() < 0.6):
                 mobile = await people.add_phone(conn, mobiles.pop(), "portal", "mobile")
                 channel: Channel = rng.choice(("sms", "voice"))
                 await people.choose_channel(conn, member, mobile, channel)
-            if rng.random() < 0.3:
+            if (landline is None and mobile is None) or rng.random() < 0.3:
                 local = street_key(name).replace(" ", ".")
                 email = await people.add_email(conn, f"{local}{members}@demo.example", "portal")
                 await people.choose_channel(conn, member, email, "email")
@@ -152,6 +155,11 @@ async def _residents(conn: Connection, rng: random.Random) -> DemoSummary:
                     language="fr" if language == "innu" else language,
                     source="portal",
                 )
+    # one resident with no contact at all, so the preview has someone to list
+    unreachable = Address("uashat", 7, "rue de la Baie")
+    household = await people.add_household(conn, unreachable, SECTORS, "fr")
+    await people.add_member(conn, household, UNREACHABLE_NAME, "fr")
+    households, members = households + 1, members + 1
     phones = len(SPECIAL_NUMBERS + PERSON_NUMBERS + MACHINE_NUMBERS + BUSY_NUMBERS)
     phones += len(NO_ANSWER_NUMBERS)
     return DemoSummary(len(SECTORS), households, members, phones, emails)
