@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends espeak-ng sox libsox-fmt-mp3 \
     && rm -rf /var/lib/apt/lists/*
-RUN useradd --system --home /var/lib/ivr --create-home ivr
+# uid 10001 also owns the PBX sounds directory in the asterisk service (alert audio).
+RUN useradd --system --uid 10001 --home /var/lib/ivr --create-home ivr
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY ivr ivr

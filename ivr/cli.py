@@ -99,6 +99,14 @@ async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.state == "done" else 1
 
 
+async def _render_pbx_config(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.asterisk.pbx_config import product_asterisk
+
+    process = product_asterisk(settings)
+    print(process.layout.asterisk_conf)
+    return 0
+
+
 async def _show_config(settings: Settings, args: argparse.Namespace) -> int:
     secret_names = {
         "secret_key",
@@ -160,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     test_call.add_argument("--language", choices=["fr", "en"], default="fr")
     test_call.add_argument("--wait", type=float, default=300.0, help="seconds to wait (300)")
     test_call.set_defaults(handler=_test_call)
+
+    render = commands.add_parser(
+        "render-pbx-config",
+        help="write the product's Asterisk configuration for these settings; print asterisk.conf",
+    )
+    render.set_defaults(handler=_render_pbx_config)
 
     show = commands.add_parser("show-config", help="print the settings in force (secrets hidden)")
     show.set_defaults(handler=_show_config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,3 +155,33 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     assert code == 0
     errors = (await process.stderr.read()).decode()
     assert "Traceback" not in errors, errors
+
+
+def test_render_pbx_config_writes_the_shipped_configuration(
+    tmp_path: Path, asterisk_root: Path
+) -> None:
+    instance = f"render-{os.getpid()}"
+    secret = secrets.token_hex(16)
+    env = ivr_env(
+        tmp_path,
+        IVR_ASTERISK_ROOT=str(asterisk_root),
+        IVR_ASTERISK_INSTANCE=instance,
+        IVR_AMI_SECRET=secret,
+    )
+    result = run_ivr(env, "render-pbx-config")
+    assert result.returncode == 0, result.stderr
+    inside = result.stdout.strip()
+    assert inside == f"/var/lib/information-itum/{instance}/etc/asterisk.conf"
+    etc = asterisk_root / inside.lstrip("/").rsplit("/", 1)[0]
+    try:
+        manager = (etc / "manager.conf").read_text()
+        assert f"secret = {secret}" in manager
+        assert (etc / "manager.conf").stat().st_mode & 0o007 == 0  # not world-readable
+        assert "@{" not in (etc / "extensions.conf").read_text()
+        missing = run_ivr(
+            ivr_env(tmp_path, IVR_ASTERISK_ROOT=str(asterisk_root)), "render-pbx-config"
+        )
+        assert missing.returncode == 2
+        assert "IVR_AMI_SECRET is required" in missing.stderr
+    finally:
+        shutil.rmtree(etc.parent)

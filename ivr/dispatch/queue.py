@@ -183,4 +183,3 @@ class DispatchQueue:
             )
         if outcome is Outcome.NOT_IN_SERVICE:
             await conn.execute(QUERIES["dispatch.flag_not_in_service"], delivery_id)
-
