@@ -99,6 +99,22 @@ async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.state == "done" else 1
 
 
+async def _load_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.demo_data import has_residents, load_demo_data
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        if args.if_empty and await has_residents(pool):
+            print("demo data: the database already has residents; nothing loaded")
+            return 0
+        summary = await load_demo_data(pool)
+    print(
+        f"demo data loaded: {summary.sectors} sectors, {summary.households} households, "
+        f"{summary.members} residents, {summary.phones} phones, {summary.emails} emails"
+    )
+    return 0
+
+
 async def _render_pbx_config(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.asterisk.pbx_config import product_asterisk
 
@@ -168,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     test_call.add_argument("--language", choices=["fr", "en"], default="fr")
     test_call.add_argument("--wait", type=float, default=300.0, help="seconds to wait (300)")
     test_call.set_defaults(handler=_test_call)
+
+    demo = commands.add_parser(
+        "load-demo-data", help="load fictional sectors and residents (an empty database only)"
+    )
+    demo.add_argument(
+        "--if-empty", action="store_true", help="do nothing (and succeed) if residents exist"
+    )
+    demo.set_defaults(handler=_load_demo_data)
 
     render = commands.add_parser(
         "render-pbx-config",

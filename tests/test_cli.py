@@ -185,3 +185,22 @@ def test_render_pbx_config_writes_the_shipped_configuration(
         assert "IVR_AMI_SECRET is required" in missing.stderr
     finally:
         shutil.rmtree(etc.parent)
+
+
+async def test_load_demo_data_once(database_url: str, tmp_path: Path) -> None:
+    env = ivr_env(tmp_path, IVR_DATABASE_URL=database_url)
+    first = await asyncio.to_thread(run_ivr, env, "load-demo-data")
+    again = await asyncio.to_thread(run_ivr, env, "load-demo-data", "--if-empty")
+    refused = await asyncio.to_thread(run_ivr, env, "load-demo-data")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("demo data loaded: ")
+    assert again.returncode == 0
+    assert "nothing loaded" in again.stdout
+    assert refused.returncode == 2
+    assert "La base contient déjà des résidents" in refused.stderr
+    conn = await asyncpg.connect(database_url)
+    try:
+        households = await conn.fetchval("SELECT count(*) FROM households")
+    finally:
+        await conn.close()
+    assert f"{households} households" in first.stdout

@@ -82,3 +82,6 @@ SET sector_id = s.id, sector_method = 'staff'
 FROM sectors s
 WHERE households.id = $1 AND s.code = $2
 RETURNING households.id;
+
+-- name: any_household
+SELECT EXISTS (SELECT 1 FROM households);
