@@ -289,3 +289,27 @@ async def test_notify_wakes_an_idle_engine_promptly(db: asyncpg.Pool) -> None:
         async with asyncio.timeout(5):
             while not sender.calls:
                 await asyncio.sleep(0.01)
+
+
+async def test_due_call_back_goes_before_first_calls(db: asyncpg.Pool) -> None:
+    first, *others = numbers(4, first=4000)
+    await make_sending_alert(db, [first, *others])
+
+    def script(claim: Claim) -> Outcome:
+        return (
+            Outcome.BUSY
+            if (claim.address, claim.attempt_number) == (first, 1)
+            else Outcome.LISTENED
+        )
+
+    sender = ScriptedSender(script)
+    engine = DispatchEngine(
+        make_queue(db, delay=0.0), sender, max_in_flight=1, starts_per_second=100, poll_interval=0.1
+    )
+    async with running(engine):
+        async with asyncio.timeout(10):
+            while len(sender.calls) < 5:
+                await asyncio.sleep(0.02)
+    order = [(address, attempt) for address, attempt, _ in sender.calls]
+    assert order[:2] == [(first, 1), (first, 2)]
+    assert sorted(order[2:]) == [(n, 1) for n in others]
