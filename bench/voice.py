@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import secrets
 import socket
 import statistics
@@ -159,7 +160,7 @@ async def run(
         probe = Probe()
         probe.attach(runtime)
         latencies = await measure_latency(
-            pool, runtime, probe, network.number_for("busy"), args.launches, workdir
+            pool, runtime, probe, network.number_for("not-in-service"), args.launches, workdir
         )
         numbers = (
             network.numbers_for("person")[:120]
@@ -167,6 +168,8 @@ async def run(
             + network.numbers_for("busy")[:20]
             + network.numbers_for("no-answer")[:20]
         )
+        # An audience comes in household order, not grouped by what the phones will do.
+        random.Random(args.seed).shuffle(numbers)
         network.reset()
         probe.calls.clear()
         probe.by_number.clear()
@@ -224,6 +227,7 @@ def main() -> None:
     parser.add_argument("--calls-per-second", type=float, default=10.0)
     parser.add_argument("--launches", type=int, default=9)
     parser.add_argument("--retry-delay", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=418, help="order of the audience")
     args = parser.parse_args()
     root = Path(
         subprocess.run([str(PROVISION)], check=True, capture_output=True, text=True).stdout.split()[
