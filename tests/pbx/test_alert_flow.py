@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ivr.asterisk.ami import REASON_ANSWERED, AmiClient, OriginateRequest, trunk_channel
+from ivr.asterisk.ami import REASON_ANSWERED, AmiClient
 from ivr.asterisk.fastagi import AgiSession, FastAgiServer
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
-from tests.pbx.conftest import MESSAGE_SECONDS, new_channel_id
+from tests.pbx.conftest import MESSAGE_SECONDS, place_call
 
 pytestmark = pytest.mark.asterisk
 
@@ -50,20 +50,12 @@ async def alert_route(test_message: str, pbx_settings: Settings) -> AsyncIterato
 
 async def alert_call(ami: AmiClient, settings: Settings, number: str) -> tuple[str, str]:
     """Originate into [ivr-alert]; return our channel id and the Hangup cause."""
-    channel_id = new_channel_id()
-    async with ami.watch(channel_id) as events:
-        result = await ami.originate(
-            OriginateRequest(
-                channel_id=channel_id,
-                channel=trunk_channel(number),
-                timeout_seconds=settings.ring_timeout_seconds,
-                context="ivr-alert",
-                caller_id=f'"{settings.caller_id_name}" <{settings.caller_id_number}>',
-            )
-        )
-        assert result.reason == REASON_ANSWERED
-        hangup = await events.hangup(within=90)
-    return channel_id, hangup["Cause"]
+    caller_id = f'"{settings.caller_id_name}" <{settings.caller_id_number}>'
+    call = await place_call(
+        ami, settings, number, context="ivr-alert", caller_id=caller_id, within=90
+    )
+    assert call.result.reason == REASON_ANSWERED
+    return call.channel_id, call.hangup["Cause"]
 
 
 @pytest.mark.parametrize("behaviour", ["machine", "machine-no-beep"])

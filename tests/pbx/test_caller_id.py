@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.asterisk.ami import REASON_ANSWERED, AmiClient, OriginateRequest, trunk_channel
+from ivr.asterisk.ami import REASON_ANSWERED, AmiClient
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
-from tests.pbx.conftest import new_channel_id
+from tests.pbx.conftest import place_call
 
 pytestmark = pytest.mark.asterisk
 
@@ -23,20 +23,15 @@ async def test_phone_sees_name_and_number(
     """From the request's caller ID, or the client's (from the settings) when it sets none."""
     number = simnet.number_for("person")
     caller_id = f'"{pbx_settings.caller_id_name}" <{pbx_settings.caller_id_number}>'
-    channel_id = new_channel_id()
-    async with ami.watch(channel_id) as events:
-        result = await ami.originate(
-            OriginateRequest(
-                channel_id=channel_id,
-                channel=trunk_channel(number),
-                timeout_seconds=pbx_settings.ring_timeout_seconds,
-                application="Playback",
-                data=test_message,
-                caller_id=caller_id if set_by_originate else None,
-            )
-        )
-        await events.hangup(within=30)
-    assert result.reason == REASON_ANSWERED
+    placed = await place_call(
+        ami,
+        pbx_settings,
+        number,
+        play=test_message,
+        caller_id=caller_id if set_by_originate else None,
+        within=30,
+    )
+    assert placed.result.reason == REASON_ANSWERED
     [call] = await simnet.wait_for_calls(number)
     seen = {
         "shown": (call.caller_name, call.caller_number),

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from ivr.asterisk.ami import REASON_ANSWERED, AmiClient, OriginateRequest, trunk_channel
+from ivr.asterisk.ami import REASON_ANSWERED, AmiClient
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
-from tests.pbx.conftest import MESSAGE_SECONDS, new_channel_id
+from tests.pbx.conftest import MESSAGE_SECONDS, place_call
 
 pytestmark = pytest.mark.asterisk
 
@@ -24,19 +24,8 @@ async def test_twenty_calls_at_once(
     assert len(numbers) == CHANNELS
 
     async def call(number: str) -> tuple[int, str]:
-        channel_id = new_channel_id()
-        async with ami.watch(channel_id) as events:
-            result = await ami.originate(
-                OriginateRequest(
-                    channel_id=channel_id,
-                    channel=trunk_channel(number),
-                    timeout_seconds=pbx_settings.ring_timeout_seconds,
-                    application="Playback",
-                    data=test_message,
-                )
-            )
-            hangup = await events.hangup(within=60)
-        return result.reason, hangup["Cause"]
+        placed = await place_call(ami, pbx_settings, number, play=test_message)
+        return placed.result.reason, placed.hangup["Cause"]
 
     started = time.monotonic()
     outcomes = await asyncio.gather(*(call(number) for number in numbers))

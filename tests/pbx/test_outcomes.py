@@ -14,41 +14,27 @@ from ivr.asterisk.ami import (
     REASON_FAILURE,
     REASON_RING_TIMEOUT,
     AmiClient,
-    OriginateRequest,
     OriginateResult,
-    trunk_channel,
 )
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
-from tests.pbx.conftest import new_channel_id
+from tests.pbx.conftest import place_call
 
 pytestmark = pytest.mark.asterisk
 
 CALLER_ID = '"Information ITUM" <4189620327>'
 
 
-async def place_call(
+async def call_playing(
     ami: AmiClient, settings: Settings, number: str, message: str
 ) -> tuple[OriginateResult, str]:
     """Call ``number`` playing ``message``; return the outcome and the Hangup cause."""
-    channel_id = new_channel_id()
-    async with ami.watch(channel_id) as events:
-        result = await ami.originate(
-            OriginateRequest(
-                channel_id=channel_id,
-                channel=trunk_channel(number),
-                timeout_seconds=settings.ring_timeout_seconds,
-                application="Playback",
-                data=message,
-                caller_id=CALLER_ID,
-            )
-        )
-        hangup = await events.hangup(within=30)
+    call = await place_call(ami, settings, number, play=message, caller_id=CALLER_ID, within=30)
     # manager.conf's eventfilter lets only these through (no Newchannel, VarSet, ...).
-    assert {event.event for event in events.events} <= {"Hangup", "UserEvent"}
-    assert result.channel_id == channel_id
-    assert hangup["Uniqueid"] == channel_id
-    return result, hangup["Cause"]
+    assert {event.event for event in call.events} <= {"Hangup", "UserEvent"}
+    assert call.result.channel_id == call.channel_id
+    assert call.hangup["Uniqueid"] == call.channel_id
+    return call.result, call.hangup["Cause"]
 
 
 # behaviour -> (OriginateResponse Reason, Hangup Cause, what the phone did).
@@ -76,7 +62,7 @@ async def test_behaviour_gives_its_outcome(
 ) -> None:
     number = simnet.number_for(behaviour)
     reason, cause, action = EXPECTED[behaviour]
-    result, hangup_cause = await place_call(ami, pbx_settings, number, test_message)
+    result, hangup_cause = await call_playing(ami, pbx_settings, number, test_message)
     assert (result.reason, hangup_cause) == (reason, cause)
     [call] = await simnet.wait_for_calls(number)
     assert (call.behaviour, call.action, call.attempt) == (behaviour, action, 1)
@@ -87,7 +73,7 @@ async def test_unknown_number_is_not_in_service(
 ) -> None:
     number = "4189629999"
     assert number not in {phone.number for phone in simnet.phones}
-    result, cause = await place_call(ami, pbx_settings, number, test_message)
+    result, cause = await call_playing(ami, pbx_settings, number, test_message)
     assert (result.reason, cause) == (REASON_FAILURE, "1")
     [call] = await simnet.wait_for_calls(number)
     assert (call.behaviour, call.action) == ("unknown", "not-in-service")
@@ -97,7 +83,7 @@ async def test_busy_twice_then_answers(
     ami: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings, test_message: str
 ) -> None:
     number = simnet.number_for("busy-then-answer")
-    outcomes = [await place_call(ami, pbx_settings, number, test_message) for _ in range(3)]
+    outcomes = [await call_playing(ami, pbx_settings, number, test_message) for _ in range(3)]
     assert [(r.reason, cause) for r, cause in outcomes] == [
         (REASON_FAILURE, "17"),
         (REASON_FAILURE, "17"),
@@ -111,10 +97,10 @@ async def test_reset_forgets_the_call_count(
     ami: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings, test_message: str
 ) -> None:
     number = simnet.number_for("busy-then-answer")
-    await place_call(ami, pbx_settings, number, test_message)
+    await call_playing(ami, pbx_settings, number, test_message)
     simnet.reset()
     assert simnet.calls() == []
-    result, cause = await place_call(ami, pbx_settings, number, test_message)
+    result, cause = await call_playing(ami, pbx_settings, number, test_message)
     assert (result.reason, cause) == (REASON_FAILURE, "17")
     [call] = await simnet.wait_for_calls(number)
     assert call.attempt == 1
