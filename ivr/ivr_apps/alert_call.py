@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -56,7 +56,6 @@ class CallAccount:
     message_seconds: float = 0.0
     heard_whole_message: bool = False
     outcome: Outcome | None = None
-    languages_heard: list[str] = field(default_factory=list)
 
 
 def detection(args: tuple[str, ...]) -> tuple[str, str]:
@@ -186,7 +185,6 @@ class AlertCall:
         playback = await session.stream_file(message.sound_name, escape)
         played = playback.endpos / SAMPLE_RATE
         account.message_seconds += min(played, message.seconds)
-        account.languages_heard.append(message.language)
         if playback.digit is None:
             account.heard_whole_message = True
         await self._save(account)

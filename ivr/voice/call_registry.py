@@ -20,9 +20,6 @@ class CallRegistry:
         finally:
             done.set()
 
-    def started(self, channel_id: str) -> bool:
-        return channel_id in self._finished
-
     async def wait_finished(self, channel_id: str, within: float) -> bool:
         """True once the flow of ``channel_id`` ended (False: not started, or too slow)."""
         done = self._finished.get(channel_id)

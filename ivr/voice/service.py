@@ -31,7 +31,6 @@ LEASE_SECONDS = 15.0
 class VoiceRuntime:
     sounds: PbxSounds
     ami: AmiClient
-    fastagi: FastAgiServer
     engine: DispatchEngine
 
 
@@ -76,7 +75,7 @@ async def voice_channel(
             )
             task = asyncio.create_task(engine.run(), name="voice-dispatch")
             try:
-                yield VoiceRuntime(sounds, ami, fastagi, engine)
+                yield VoiceRuntime(sounds, ami, engine)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
