@@ -20,11 +20,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from ivr.storage.audience import preview, resolve_audience
+from ivr.storage.database import with_database
 from ivr.storage.embedded import EmbeddedPostgres
 from ivr.storage.migrate import migrate
 
@@ -57,10 +57,6 @@ def backend_peak_mib(pid: int) -> float | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return None
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 async def fresh_database(server_url: str, residents: int) -> str:

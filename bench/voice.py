@@ -44,16 +44,10 @@ from ivr.voice.message_audio import prepare_alert_audio
 from ivr.voice.service import VoiceRuntime, voice_channel
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
+from tests.fixtures.pbx import free_port
 
 PROVISION = Path(__file__).resolve().parents[1] / "scripts" / "provision-asterisk"
 MESSAGE = "Avis d'ébullition de l'eau pour le secteur de Uashat. Faites bouillir l'eau."
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

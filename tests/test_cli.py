@@ -15,6 +15,8 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from tests.fixtures.pbx import free_port
+
 
 def ivr_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
@@ -33,13 +35,6 @@ def run_ivr(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
         timeout=120,
         check=False,
     )
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

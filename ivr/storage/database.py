@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -52,3 +53,8 @@ async def create_pool(
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
     raise AssertionError("unreachable")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL, pointing at database ``name``."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))

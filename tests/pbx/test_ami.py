@@ -92,18 +92,10 @@ async def test_system_applications_need_a_privilege_we_do_not_have(ami: AmiClien
 
 
 @pytest.fixture
-async def relay(pbx: AsteriskProcess, pbx_settings: Settings) -> AsyncIterator[TcpRelay]:
-    relay = TcpRelay(pbx_settings.ami_host, pbx_settings.ami_port)
-    await relay.start()
-    yield relay
-    await relay.close()
-
-
-@pytest.fixture
-async def relayed(relay: TcpRelay, pbx_settings: Settings) -> AsyncIterator[AmiClient]:
+async def relayed(ami_relay: TcpRelay, pbx_settings: Settings) -> AsyncIterator[AmiClient]:
     """An AMI client that reaches Asterisk through the relay, with fast liveness checks."""
     client = AmiClient.from_settings(pbx_settings, **FAST)
-    client.port = relay.port
+    client.port = ami_relay.port
     await client.start()
     yield client
     await client.close()
@@ -116,23 +108,25 @@ async def reconnected(client: AmiClient, connections: int) -> None:
 
 
 @pytest.mark.asterisk
-async def test_reconnects_after_the_connection_drops(relay: TcpRelay, relayed: AmiClient) -> None:
+async def test_reconnects_after_the_connection_drops(
+    ami_relay: TcpRelay, relayed: AmiClient
+) -> None:
     await relayed.ping()
-    relay.cut()
+    ami_relay.cut()
     await reconnected(relayed, 2)
     await relayed.ping()
 
 
 @pytest.mark.asterisk
-async def test_half_open_connection_is_detected(relay: TcpRelay, relayed: AmiClient) -> None:
-    relay.freeze()
+async def test_half_open_connection_is_detected(ami_relay: TcpRelay, relayed: AmiClient) -> None:
+    ami_relay.freeze()
     await reconnected(relayed, 2)
     await relayed.ping()
 
 
 @pytest.mark.asterisk
 async def test_originate_is_never_sent_twice(
-    relay: TcpRelay, relayed: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings
+    ami_relay: TcpRelay, relayed: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings
 ) -> None:
     """The link drops while the phone rings: the outcome is unknown, the call is not repeated,
     and the call's Hangup still reaches us by its ChannelId after the reconnect."""
@@ -150,7 +144,7 @@ async def test_originate_is_never_sent_twice(
             )
         )
         await asyncio.sleep(1.5)
-        relay.cut()
+        ami_relay.cut()
         with pytest.raises(OriginateOutcomeUnknown):
             await originate
         await reconnected(relayed, 2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ivr.voice.message_audio import prepare_alert_audio
 from ivr.voice.service import VoiceRuntime, voice_channel
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
+from tests.fixtures.pbx import free_port
 
 MESSAGE = (
     "Avis d'ébullition de l'eau pour le secteur de Uashat. "
@@ -82,13 +82,10 @@ def serve_env(
     settings: Settings, pbx: AsteriskProcess, database_url: str, data_dir: Path
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")}
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        web_port = probe.getsockname()[1]
     env.update(
         IVR_DATA_DIR=str(data_dir),
         IVR_DATABASE_URL=database_url,
-        IVR_WEB_PORT=str(web_port),
+        IVR_WEB_PORT=str(free_port()),
         IVR_ASTERISK_MANAGED="false",
         IVR_ASTERISK_ROOT=str(settings.asterisk_root),
         IVR_ASTERISK_INSTANCE=pbx.layout.name,

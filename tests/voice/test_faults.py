@@ -8,7 +8,6 @@ import dataclasses
 import itertools
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -130,14 +129,6 @@ async def test_controller_killed_mid_alert_resumes_without_double_or_extra_calls
         "SELECT count(*) FROM delivery_attempts WHERE detail = 'reclaimed after the engine stopped'"
     )
     assert reclaimed > 0
-
-
-@pytest.fixture
-async def ami_relay(pbx_settings: Settings, pbx: AsteriskProcess) -> AsyncIterator[TcpRelay]:
-    relay = TcpRelay(pbx_settings.ami_host, pbx_settings.ami_port)
-    await relay.start()
-    yield relay
-    await relay.close()
 
 
 async def test_ami_connection_cut_mid_alert_reconnects_and_finishes(
