@@ -1,0 +1,28 @@
+"""The serving loop stops for a signal, and does not outlive a failed dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from ivr.main import wait_for_stop
+
+
+async def test_a_failed_service_ends_the_wait_with_its_error() -> None:
+    async def failing() -> None:
+        await asyncio.sleep(0.05)
+        raise LookupError("engine bug")
+
+    with pytest.raises(LookupError, match="engine bug"):
+        await asyncio.wait_for(wait_for_stop(asyncio.create_task(failing())), 5)
+
+
+async def test_sigterm_ends_the_wait_and_leaves_the_service_running() -> None:
+    service = asyncio.create_task(asyncio.sleep(60))
+    asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(wait_for_stop(service), 5)
+    assert not service.done()
+    service.cancel()
