@@ -7,7 +7,8 @@ PostgreSQL in a temporary directory).
 1. Launch latency: ``--launches`` one-number alerts are launched one after the other;
    for each, the time from the launch (commit + NOTIFY) to the Originate sent.
 2. Throughput: one alert to 200 numbers of the network (60 % people, 20 % answering
-   machines, 10 % busy, 10 % no answer) over ``--channels`` channels. Prints the trunk
+   machines, 10 % busy, 10 % no answer, shuffled with ``--seed``) over ``--channels``
+   channels. Prints the trunk
    utilisation while due calls wait (busy channel-seconds / (channels x time), sampled
    every 50 ms) and the total time against the trunk-bound minimum: the larger of
    (busy channel-seconds / channels) and the longest chain of one number's calls and

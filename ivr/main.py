@@ -43,16 +43,23 @@ async def ensure_first_admin(pool: asyncpg.Pool, settings: Settings) -> str | No
     return password
 
 
-async def wait_for_stop_signal() -> None:
+async def wait_for_stop(service: asyncio.Task[None]) -> None:
+    """Return on SIGINT or SIGTERM; raise what ``service`` failed with if it ends first
+    (a dead dispatcher must stop the process, so its supervisor restarts it)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({stopped, service}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopped.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if service.done():
+        service.result()  # raises the engine's error
+        raise RuntimeError("the dispatch engine stopped")
 
 
 @contextlib.asynccontextmanager
@@ -106,7 +113,7 @@ async def run(settings: Settings) -> None:
             await stack.enter_async_context(demo_phone_network(settings))
         if settings.asterisk_managed:
             await stack.enter_async_context(managed_asterisk(settings))
-        await stack.enter_async_context(voice_channel(settings, pool, layout.sounds_dir))
+        voice = await stack.enter_async_context(voice_channel(settings, pool, layout.sounds_dir))
         url = await stack.enter_async_context(web_server(settings, pool))
         print(f"Information ITUM — administration : {url}", flush=True)
         if password is not None:
@@ -116,5 +123,5 @@ async def run(settings: Settings) -> None:
                 flush=True,
             )
         log.info("ready", extra={"url": url})
-        await wait_for_stop_signal()
+        await wait_for_stop(voice.engine_task)
         log.info("stopping")

@@ -153,8 +153,8 @@ class DispatchEngine:
                     self._wake.set()
             except DATABASE_ERRORS as error:
                 log.warning("reclaim failed", extra={"error": str(error)})
-            except Exception:
-                log.exception("reclaim skipped: live calls unknown")
+            except Exception as error:  # e.g. AMI down: retried at the next round
+                log.warning("reclaim skipped: live calls unknown", extra={"error": repr(error)})
             await asyncio.sleep(self.reclaim_interval)
 
     async def _listen_loop(self) -> None:

@@ -32,6 +32,8 @@ class VoiceRuntime:
     sounds: PbxSounds
     ami: AmiClient
     engine: DispatchEngine
+    engine_task: asyncio.Task[None]
+    """Ends only if the engine fails (it runs until cancelled)."""
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -75,7 +77,7 @@ async def voice_channel(
             )
             task = asyncio.create_task(engine.run(), name="voice-dispatch")
             try:
-                yield VoiceRuntime(sounds, ami, engine)
+                yield VoiceRuntime(sounds, ami, engine, task)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
