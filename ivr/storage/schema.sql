@@ -259,8 +259,8 @@ CREATE TABLE deliveries (
     UNIQUE (alert_id, contact_point_id, channel),
     CHECK (state <> 'in_progress' OR (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
 );
--- (0005) due call-backs before first calls of the same priority
-CREATE INDEX deliveries_due_idx ON deliveries (priority DESC, attempts DESC, next_attempt_at)
+-- (0006) first calls before call-backs of the same priority
+CREATE INDEX deliveries_due_idx ON deliveries (priority DESC, attempts, next_attempt_at)
     WHERE state = 'pending';
 CREATE INDEX deliveries_lease_idx ON deliveries (lease_expires_at) WHERE state = 'in_progress';
 CREATE INDEX deliveries_contact_idx ON deliveries (contact_point_id);

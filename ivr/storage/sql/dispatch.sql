@@ -1,7 +1,7 @@
 -- name: claim
 -- Take up to $2 due deliveries of channel $1 for owner $3, lease $4 seconds; open an
--- attempt for each. Urgent alerts first, then call-backs (their chain of calls bounds
--- how soon the alert is over), then the longest waiting.
+-- attempt for each. Urgent alerts first, then first calls before call-backs (a first
+-- pass over the whole audience), then the longest waiting.
 WITH due AS (
     SELECT d.id
     FROM deliveries d
@@ -10,7 +10,7 @@ WITH due AS (
       AND d.channel = $1
       AND d.next_attempt_at <= now()
       AND a.state = 'sending'
-    ORDER BY d.priority DESC, d.attempts DESC, d.next_attempt_at, d.id
+    ORDER BY d.priority DESC, d.attempts, d.next_attempt_at, d.id
     LIMIT $2
     FOR UPDATE OF d SKIP LOCKED
 ), claimed AS (
