@@ -81,6 +81,35 @@ async def _launch_alert(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cancel_alert(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage import alerts
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        staff_id = await _staff_id(pool, args.staff)
+        async with pool.acquire() as conn:
+            stopped = await alerts.cancel(conn, args.alert_id, staff_id)
+    print(f"alert {args.alert_id} cancelled: {stopped} pending deliveries stopped")
+    return 0
+
+
+async def _alert_status(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage import alerts
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        alert = await alerts.get_alert(pool, args.alert_id)
+        rows = await alerts.get_progress(pool, args.alert_id)
+    print(f"alert {alert.id}: {alert.state}")
+    print(f"{'channel':<8} {'state':<12} {'last outcome':<24} {'deliveries':>10} {'attempts':>9}")
+    for row in rows:
+        print(
+            f"{row.channel:<8} {row.state:<12} {row.outcome or '-':<24} "
+            f"{row.deliveries:>10} {row.attempts:>9}"
+        )
+    return 0
+
+
 async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.storage.lifecycle import open_database
     from ivr.test_call import start_test_call, wait_test_call
@@ -175,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument("alert_id", type=int)
     launch.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who launches")
     launch.set_defaults(handler=_launch_alert)
+
+    cancel = commands.add_parser(
+        "cancel-alert", help="cancel an alert: its pending calls and messages stop at once"
+    )
+    cancel.add_argument("alert_id", type=int)
+    cancel.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who cancels")
+    cancel.set_defaults(handler=_cancel_alert)
+
+    status = commands.add_parser(
+        "alert-status", help="where an alert's deliveries stand (counts, no personal data)"
+    )
+    status.add_argument("alert_id", type=int)
+    status.set_defaults(handler=_alert_status)
 
     test_call = commands.add_parser(
         "test-call", help="call one number with a short test message (needs `ivr serve`)"

@@ -77,6 +77,15 @@ def check_can_draft(role: str) -> None:
         )
 
 
+def check_can_send(role: str) -> None:
+    """Launching or cancelling an approved alert: any role that may draft, not a viewer."""
+    if role not in DRAFTER_ROLES:
+        raise DomainError(
+            "Votre rôle ne permet pas de lancer ni d'annuler une alerte.",
+            "Your role does not allow launching or cancelling alerts.",
+        )
+
+
 @dataclass(frozen=True)
 class Approval:
     self_approved: bool

@@ -25,6 +25,7 @@ from ivr.domain.alerts import (
     Urgency,
     check_approval,
     check_can_draft,
+    check_can_send,
     check_content,
     check_contents,
     check_transition,
@@ -139,6 +140,22 @@ async def get_alert(db: Executor, alert_id: int) -> Alert:
     )
 
 
+@dataclass(frozen=True)
+class ProgressRow:
+    """Deliveries of one channel in one state with the same last outcome ('' if none)."""
+
+    channel: str
+    state: str
+    outcome: str
+    deliveries: int
+    attempts: int
+
+
+async def get_progress(db: Executor, alert_id: int) -> list[ProgressRow]:
+    """Where an alert's deliveries stand: counts only, no personal data."""
+    return [ProgressRow(**dict(r)) for r in await db.fetch(QUERIES["alerts.progress"], alert_id)]
+
+
 async def get_contents(db: Executor, alert_id: int) -> dict[Language, Content]:
     rows = await db.fetch(QUERIES["alerts.contents"], alert_id)
     return {row["language"]: Content(**dict(row)) for row in rows}
@@ -199,6 +216,7 @@ async def launch(conn: Connection, alert_id: int, staff_id: int) -> int:
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         check_transition(alert["state"], "sending")
+        check_can_send(await _role(conn, staff_id))
         created = await resolve_audience(conn, alert_id)
         await conn.execute(QUERIES["alerts.mark_sending"], alert_id)
         await _audit(conn, staff_id, "alert.launch", alert_id, {"deliveries": created})
@@ -212,6 +230,7 @@ async def cancel(conn: Connection, alert_id: int, staff_id: int) -> int:
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         check_transition(alert["state"], "cancelled")
+        check_can_send(await _role(conn, staff_id))
         await conn.execute(QUERIES["alerts.cancel"], alert_id, staff_id)
         status = await conn.execute(QUERIES["alerts.cancel_pending_deliveries"], alert_id)
         cancelled = int(status.split()[-1])

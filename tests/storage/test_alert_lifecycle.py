@@ -127,6 +127,20 @@ async def test_viewer_cannot_draft(town: Town) -> None:
             )
 
 
+async def test_viewer_cannot_launch_or_cancel(town: Town) -> None:
+    viewer = await town.db.fetchval(QUERIES["staff.create"], "v@test.example", "V", "viewer", "x")
+    approved = await town.alert("sud", launch=False)
+    sending = await town.alert("sud")
+    async with town.db.acquire() as conn:
+        await alerts.approve(conn, approved, town.approver)
+        with pytest.raises(DomainError, match="launching or cancelling"):
+            await alerts.launch(conn, approved, viewer)
+        with pytest.raises(DomainError, match="launching or cancelling"):
+            await alerts.cancel(conn, sending, viewer)
+    states = await town.db.fetch("SELECT id, state FROM alerts ORDER BY id")
+    assert [(r["id"], r["state"]) for r in states] == [(approved, "approved"), (sending, "sending")]
+
+
 async def test_follow_up_takes_the_target_of_the_earlier_alert(town: Town) -> None:
     first = await town.alert("sud", "nord")
     follow_up = await town.alert(category="all_clear", follow_up_of=first, launch=False)

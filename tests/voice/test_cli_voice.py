@@ -12,7 +12,9 @@ import asyncpg
 from ivr.asterisk.process import AsteriskProcess
 from ivr.config import Settings
 from ivr.staff import create_staff
+from ivr.storage import alerts, people
 from simnet.network import PhoneNetwork
+from tests.storage.scenario import build_town
 from tests.voice.harness import serve_env, start_serve
 
 
@@ -61,3 +63,59 @@ async def test_test_call_reaches_the_number_and_reports_the_outcome(
     assert "Traceback" not in bad[2]
     audit = await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'alert.test_call'")
     assert audit == 1
+
+
+async def test_launch_cancel_and_status_of_alerts(
+    pbx_settings: Settings,
+    pbx: AsteriskProcess,
+    simnet: PhoneNetwork,
+    db: asyncpg.Pool,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    town = await build_town(db)
+    confirms, machine = "4189621011", "4189621004"
+    for number in (confirms, machine):
+        member = await town.member(await town.household("sud"))
+        await town.choose(member, await people.add_phone(db, number, "directory"), "voice")
+    cancelled = await town.alert("sud", launch=False)
+    launched = await town.alert("sud", launch=False)
+    async with db.acquire() as conn:
+        for alert_id in (cancelled, launched):
+            await alerts.approve(conn, alert_id, town.approver)
+    env = serve_env(pbx_settings, pbx, database_url, tmp_path / "var")
+
+    # Launched and cancelled before any engine runs: nothing of it may ever ring.
+    first = await run_ivr(env, "launch-alert", str(cancelled), "--as", "b@test.example")
+    stop = await run_ivr(env, "cancel-alert", str(cancelled), "--as", "b@test.example")
+    again = await run_ivr(env, "cancel-alert", str(cancelled), "--as", "b@test.example")
+    assert first[:2] == (0, f"alert {cancelled} launched: 2 deliveries\n"), first[2]
+    assert stop[:2] == (0, f"alert {cancelled} cancelled: 2 pending deliveries stopped\n")
+    assert again[0] == 2
+    assert "cannot become cancelled" in again[2]
+
+    server = await start_serve(env)
+    try:
+        code, out, err = await run_ivr(env, "launch-alert", str(launched), "--as", "b@test.example")
+        assert (code, out) == (0, f"alert {launched} launched: 2 deliveries\n"), err
+        async with asyncio.timeout(90):
+            while await db.fetchval("SELECT state FROM alerts WHERE id = $1", launched) != (
+                "completed"
+            ):
+                await asyncio.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await server.wait()
+    done = await run_ivr(env, "alert-status", str(launched))
+    stopped = await run_ivr(env, "alert-status", str(cancelled))
+    assert done[0] == 0, done[2]
+    assert [line.split() for line in done[1].splitlines()] == [
+        ["alert", f"{launched}:", "completed"],
+        ["channel", "state", "last", "outcome", "deliveries", "attempts"],
+        ["voice", "done", "confirmed", "1", "1"],
+        ["voice", "done", "voicemail_complete", "1", "1"],
+    ]
+    assert [line.split() for line in stopped[1].splitlines()[2:]] == [
+        ["voice", "cancelled", "-", "2", "0"]
+    ]
+    assert len(simnet.calls(confirms)) == len(simnet.calls(machine)) == 1

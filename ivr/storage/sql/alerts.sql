@@ -65,3 +65,12 @@ WHERE alert_id = $1 AND state = 'pending';
 
 -- name: wake_dispatch
 SELECT pg_notify('ivr_dispatch', $1::bigint::text);
+
+-- name: progress
+-- Deliveries of alert $1 per channel, state and last outcome, with their attempts.
+SELECT d.channel, d.state, coalesce(d.last_outcome, '') AS outcome,
+       count(*) AS deliveries, sum(d.attempts) AS attempts
+FROM deliveries d
+WHERE d.alert_id = $1
+GROUP BY d.channel, d.state, d.last_outcome
+ORDER BY d.channel, d.state, d.last_outcome;
