@@ -24,9 +24,8 @@ from pathlib import Path
 import asyncpg
 
 from ivr.storage.audience import preview, resolve_audience
-from ivr.storage.database import with_database
 from ivr.storage.embedded import EmbeddedPostgres
-from ivr.storage.migrate import migrate
+from tests.fixtures.database import recreate_migrated_database
 
 POPULATION_SQL = Path(__file__).with_name("audience_population.sql")
 SIZES = (10_000, 50_000, 100_000)
@@ -60,17 +59,9 @@ def backend_peak_mib(pid: int) -> float | None:
 
 
 async def fresh_database(server_url: str, residents: int) -> str:
-    name = f"ivr_bench_{residents}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = with_database(server_url, name)
+    url = await recreate_migrated_database(server_url, f"ivr_bench_{residents}")
     conn = await asyncpg.connect(url)
     try:
-        await migrate(conn)
         await conn.execute("SELECT set_config('bench.residents', $1, false)", str(residents))
         await conn.execute(POPULATION_SQL.read_text(encoding="utf-8"))
     finally:
