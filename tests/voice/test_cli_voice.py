@@ -108,6 +108,8 @@ async def test_launch_cancel_and_status_of_alerts(
         await server.wait()
     done = await run_ivr(env, "alert-status", str(launched))
     stopped = await run_ivr(env, "alert-status", str(cancelled))
+    unknown = await run_ivr(env, "alert-status", "999999")
+    assert (unknown[0], unknown[2]) == (2, "ivr: Alerte introuvable. / No such alert.\n")
     assert done[0] == 0, done[2]
     assert [line.split() for line in done[1].splitlines()] == [
         ["alert", f"{launched}:", "completed"],
