@@ -34,15 +34,13 @@ from typing import Any
 
 import asyncpg
 
-from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.pbx_config import render_product_config
-from ivr.asterisk.process import AsteriskProcess
+from ivr.channels.voice.message_audio import prepare_alert_audio
+from ivr.channels.voice.pbx import product_asterisk
+from ivr.channels.voice.runtime import VoiceRuntime, voice_runtime
 from ivr.config import Settings, load_settings
-from ivr.dispatch.queue import AttemptResult, Claim
+from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.storage.embedded import EmbeddedPostgres
 from ivr.storage.migrate import migrate
-from ivr.voice.message_audio import prepare_alert_audio
-from ivr.voice.service import VoiceRuntime, voice_channel
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
 from tests.fixtures.pbx import free_port
@@ -77,10 +75,10 @@ class Probe:
             try:
                 return await deliver(claim)
             finally:
-                sent = self._sent.get(claim.channel_id)
+                sent = self._sent.get(claim.reference)
                 if sent is not None:
                     span = (sent, time.monotonic())
-                    self.calls[claim.channel_id] = span
+                    self.calls[claim.reference] = span
                     self.by_number[claim.address].append(span)
 
         setattr(ami, "originate", timed_originate)  # noqa: B010 (instrumentation)
@@ -143,7 +141,6 @@ async def sample_queue(
 async def run(
     args: argparse.Namespace,
     settings: Settings,
-    layout: InstanceLayout,
     network: PhoneNetwork,
     url: str,
     workdir: Path,
@@ -151,7 +148,7 @@ async def run(
     pool = await asyncpg.create_pool(url, min_size=2, max_size=10)
     async with pool.acquire() as conn:
         await migrate(conn)
-    async with voice_channel(settings, pool, layout.sounds_dir) as runtime:
+    async with voice_runtime(settings, pool) as runtime:
         probe = Probe()
         probe.attach(runtime)
         latencies = await measure_latency(
@@ -233,6 +230,7 @@ def main() -> None:
         {},
         asterisk_root=root,
         asterisk_instance="bench-pbx",
+        asterisk_managed=False,  # started below, before the timed part
         ami_port=free_port(),
         ami_secret=secrets.token_hex(16),
         fastagi_port=free_port(),
@@ -244,17 +242,15 @@ def main() -> None:
         calls_per_second=args.calls_per_second,
     )
     network = PhoneNetwork.for_settings(settings, name="bench-simnet")
-    layout = InstanceLayout(root, settings.asterisk_instance)
     with tempfile.TemporaryDirectory(prefix="ivr-bench-voice-") as directory:
         Path(directory).chmod(0o755)  # the embedded server runs as another user
         database = EmbeddedPostgres(Path(directory) / "pg")
         url = database.start()
         network.start()
-        render_product_config(settings, layout)
-        pbx = AsteriskProcess(layout)
+        pbx = product_asterisk(settings)
         pbx.start()
         try:
-            asyncio.run(run(args, settings, layout, network, url, Path(directory)))
+            asyncio.run(run(args, settings, network, url, Path(directory)))
         finally:
             pbx.stop()
             network.stop()

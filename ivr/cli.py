@@ -9,10 +9,17 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from ivr.asterisk.ami import AmiError
-from ivr.asterisk.pbx_config import PbxConfigError
+from ivr.asterisk.config_render import PbxConfigError
 from ivr.asterisk.process import AsteriskError
-from ivr.audio import AudioError
-from ivr.config import Settings, SettingsError, load_settings, setting_docs
+from ivr.channels.voice.audio import AudioError
+from ivr.config import (
+    Settings,
+    SettingsError,
+    load_settings,
+    secret_settings,
+    setting_docs,
+    setting_text,
+)
 from ivr.domain.errors import DomainError
 from ivr.logs import configure_logging
 from ivr.storage.database import DatabaseUnavailable
@@ -43,17 +50,13 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
-    from ivr.passwords import WeakPassword, generate_password
-    from ivr.staff import StaffError, create_staff
+    from ivr.accounts.passwords import generate_password
+    from ivr.accounts.staff import create_staff
     from ivr.storage.lifecycle import open_database
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else generate_password()
     async with open_database(settings) as pool:
-        try:
-            await create_staff(pool, args.email, args.name, args.role, password)
-        except (StaffError, WeakPassword) as error:
-            print(f"ivr: {error}", file=sys.stderr)
-            return 2
+        await create_staff(pool, args.email, args.name, args.role, password)
     print(f"staff created: {args.email} ({args.role})")
     if not args.password_stdin:
         print(f"password (shown once): {password}")
@@ -61,17 +64,16 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _staff_id(pool: Any, email: str) -> int:
-    from ivr.storage.queries import QUERIES
+    from ivr.storage import staff
 
-    row = await pool.fetchrow(QUERIES["staff.get_by_email"], email)
-    if row is None or row["disabled"]:
+    account = await staff.find_login(pool, email)
+    if account is None or account.disabled:
         raise CommandError(f"no active staff account {email!r}")
-    staff_id: int = row["id"]
-    return staff_id
+    return account.id
 
 
 async def _launch_alert(settings: Settings, args: argparse.Namespace) -> int:
-    from ivr.launching import launch_alert
+    from ivr.alerts.launching import launch_alert
     from ivr.storage.lifecycle import open_database
 
     async with open_database(settings) as pool:
@@ -82,13 +84,12 @@ async def _launch_alert(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cancel_alert(settings: Settings, args: argparse.Namespace) -> int:
-    from ivr.storage import alerts
+    from ivr.alerts.launching import cancel_alert
     from ivr.storage.lifecycle import open_database
 
     async with open_database(settings) as pool:
         staff_id = await _staff_id(pool, args.staff)
-        async with pool.acquire() as conn:
-            stopped = await alerts.cancel(conn, args.alert_id, staff_id)
+        stopped = await cancel_alert(pool, args.alert_id, staff_id)
     print(f"alert {args.alert_id} cancelled: {stopped} pending deliveries stopped")
     return 0
 
@@ -111,8 +112,8 @@ async def _alert_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.alerts.test_call import start_test_call, wait_test_call
     from ivr.storage.lifecycle import open_database
-    from ivr.test_call import start_test_call, wait_test_call
 
     async with open_database(settings) as pool:
         staff_id = await _staff_id(pool, args.staff)
@@ -129,11 +130,12 @@ async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _load_demo_data(settings: Settings, args: argparse.Namespace) -> int:
-    from ivr.demo_data import has_residents, load_demo_data
+    from ivr.importers.demo_data import load_demo_data
     from ivr.storage.lifecycle import open_database
+    from ivr.storage.people import has_households
 
     async with open_database(settings) as pool:
-        if args.if_empty and await has_residents(pool):
+        if args.if_empty and await has_households(pool):
             print("demo data: the database already has residents; nothing loaded")
             return 0
         summary = await load_demo_data(pool)
@@ -145,25 +147,18 @@ async def _load_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _render_pbx_config(settings: Settings, args: argparse.Namespace) -> int:
-    from ivr.asterisk.pbx_config import product_asterisk
+    from ivr.channels.voice.pbx import render_product_config
 
-    process = product_asterisk(settings)
-    print(process.layout.asterisk_conf)
+    print(render_product_config(settings).asterisk_conf)
     return 0
 
 
 async def _show_config(settings: Settings, args: argparse.Namespace) -> int:
-    secret_names = {
-        "secret_key",
-        "ami_secret",
-        "sip_trunk_password",
-        "smpp_password",
-        "smtp_password",
-    }
+    secrets = secret_settings()
     for variable, _default, _doc in setting_docs():
         name = variable.removeprefix("IVR_").lower()
         value = getattr(settings, name)
-        shown = "(set)" if name in secret_names and value else value
+        shown = "(set)" if name in secrets and value else setting_text(value)
         print(f"{variable}={shown}")
     return 0
 
@@ -260,7 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as error:
         print(f"ivr: {error}", file=sys.stderr)
         return 3
-    except (CommandError, DomainError, AudioError, PbxConfigError, AsteriskError) as error:
+    except (
+        CommandError,
+        DomainError,
+        AudioError,
+        PbxConfigError,
+        AsteriskError,
+        SettingsError,
+    ) as error:
         print(f"ivr: {error}", file=sys.stderr)
         return 2
     except (AmiError, OSError) as error:

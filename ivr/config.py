@@ -107,14 +107,33 @@ def _secret(name: str, raw: str) -> str:
     return raw
 
 
-def _setting(default: Any, parse: Callable[[str, str], Any], doc: str) -> Any:
-    return field(default=default, metadata={"parse": parse, "doc": doc})
+CHANNEL_NAMES = ("voice", "sms", "email")
+
+
+def _channels(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated subset of voice, sms, email, in the order given."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    unknown = [n for n in names if n not in CHANNEL_NAMES]
+    if unknown or not names:
+        raise SettingsError(
+            f"{name}: {raw!r} must list one or more of {', '.join(CHANNEL_NAMES)}, comma-separated"
+        )
+    return names
+
+
+def _setting(
+    default: Any, parse: Callable[[str, str], Any], doc: str, *, secret: bool = False
+) -> Any:
+    return field(default=default, metadata={"parse": parse, "doc": doc, "secret": secret})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Validated configuration of one running Information ITUM."""
 
+    channels: tuple[str, ...] = _setting(
+        ("voice",), _channels, "Channels this process sends on: voice, sms, email (comma list)"
+    )
     data_dir: Path = _setting(Path("var"), _path, "Where state lives (embedded database, audio)")
     database_url: str = _setting(
         "", _database_url, "PostgreSQL URL; empty starts an embedded PostgreSQL in data_dir"
@@ -125,7 +144,10 @@ class Settings:
     web_host: str = _setting("127.0.0.1", _text, "Address of the admin and portal web server")
     web_port: int = _setting(8080, _port, "Port of the web server")
     secret_key: str = _setting(
-        "", _secret, "Key for session and CSRF tokens (>= 16 chars); empty: random per start"
+        "",
+        _secret,
+        "Key for session and CSRF tokens (>= 16 chars); empty: random per start",
+        secret=True,
     )
     web_https: bool = _setting(
         False, _boolean, "Served over https (e.g. behind a TLS proxy): Secure cookies, HSTS"
@@ -136,7 +158,7 @@ class Settings:
     ami_host: str = _setting("127.0.0.1", _text, "Asterisk Manager Interface host")
     ami_port: int = _setting(5038, _port, "Asterisk Manager Interface port")
     ami_user: str = _setting("ivr", _text, "AMI user (least privilege)")
-    ami_secret: str = _setting("", _secret, "AMI secret (>= 16 chars)")
+    ami_secret: str = _setting("", _secret, "AMI secret (>= 16 chars)", secret=True)
     fastagi_host: str = _setting("127.0.0.1", _text, "FastAGI server bind address")
     fastagi_port: int = _setting(4573, _port, "FastAGI server port")
     asterisk_root: Path = _setting(
@@ -155,7 +177,7 @@ class Settings:
     sip_trunk_host: str = _setting("127.0.0.1", _text, "Carrier SIP trunk host")
     sip_trunk_port: int = _setting(5070, _port, "Carrier SIP trunk port")
     sip_trunk_user: str = _setting("", _text, "Carrier SIP trunk user (empty: no auth)")
-    sip_trunk_password: str = _setting("", _text, "Carrier SIP trunk password")
+    sip_trunk_password: str = _setting("", _text, "Carrier SIP trunk password", secret=True)
     sip_bind_port: int = _setting(5060, _port, "Port the product's Asterisk listens on for SIP")
     sip_bind_host: str = _setting(
         "127.0.0.1", _text, "Address the product's Asterisk listens on for SIP (0.0.0.0: all)"
@@ -175,13 +197,13 @@ class Settings:
     smpp_host: str = _setting("127.0.0.1", _text, "SMPP gateway host")
     smpp_port: int = _setting(2775, _port, "SMPP gateway port")
     smpp_system_id: str = _setting("ivr", _text, "SMPP system_id")
-    smpp_password: str = _setting("", _text, "SMPP password")
+    smpp_password: str = _setting("", _text, "SMPP password", secret=True)
     smpp_source_addr: str = _setting("4189620327", _text, "SMS sender address")
     sms_per_second: float = _setting(10.0, _number(0.1, 1000.0), "SMS submitted per second")
     smtp_host: str = _setting("127.0.0.1", _text, "SMTP relay host")
     smtp_port: int = _setting(587, _port, "SMTP relay port")
     smtp_user: str = _setting("", _text, "SMTP user (empty: no auth)")
-    smtp_password: str = _setting("", _text, "SMTP password")
+    smtp_password: str = _setting("", _text, "SMTP password", secret=True)
     smtp_tls: str = _setting("starttls", _smtp_tls, "starttls, tls or none")
     smtp_from: str = _setting(
         "Information ITUM <alertes@itum.invalid>", _text, "From address of alert emails"
@@ -198,7 +220,20 @@ PREFIX = "IVR_"
 
 def setting_docs() -> list[tuple[str, str, str]]:
     """(variable, default, description) for every setting, for the docs."""
-    return [(PREFIX + f.name.upper(), str(f.default), f.metadata["doc"]) for f in fields(Settings)]
+    return [
+        (PREFIX + f.name.upper(), setting_text(f.default), f.metadata["doc"])
+        for f in fields(Settings)
+    ]
+
+
+def setting_text(value: object) -> str:
+    """A value as it would be written in the environment."""
+    return ",".join(value) if isinstance(value, tuple) else str(value)
+
+
+def secret_settings() -> frozenset[str]:
+    """Names of the settings that hold secrets (never printed or logged)."""
+    return frozenset(f.name for f in fields(Settings) if f.metadata["secret"])
 
 
 def read_env_file(path: Path) -> dict[str, str]:

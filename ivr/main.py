@@ -1,4 +1,4 @@
-"""Wiring only: database, PBX, voice channel and web server, until a stop signal."""
+"""Wiring only: database, the enabled channels, the web server, until a stop signal."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import asyncpg
 from aiohttp import web
 
-from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.pbx_config import product_asterisk
-from ivr.config import Settings
-from ivr.passwords import generate_password
-from ivr.staff import create_staff, staff_count
+from ivr.accounts.passwords import generate_password
+from ivr.accounts.staff import create_staff, staff_count
+from ivr.channels import RUNTIMES
+from ivr.channels.runtime import ChannelRuntime
+from ivr.config import Settings, SettingsError
 from ivr.storage.lifecycle import open_database
-from ivr.voice.service import voice_channel
 from ivr.web.app import create_app
+from ivr.web.keys import HealthProbes
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ async def ensure_first_admin(pool: asyncpg.Pool, settings: Settings) -> str | No
     return password
 
 
-async def wait_for_stop(service: asyncio.Task[None]) -> None:
-    """Return on SIGINT or SIGTERM; raise what ``service`` failed with if it ends first
+async def wait_for_stop(engines: Mapping[str, asyncio.Task[None]]) -> None:
+    """Return on SIGINT or SIGTERM; raise what an engine failed with if one ends first
     (a dead dispatcher must stop the process, so its supervisor restarts it)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -52,14 +52,15 @@ async def wait_for_stop(service: asyncio.Task[None]) -> None:
         loop.add_signal_handler(sig, stop.set)
     stopped = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait({stopped, service}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopped, *engines.values()}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopped.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    if service.done():
-        service.result()  # raises the engine's error
-        raise RuntimeError("the dispatch engine stopped")
+    for channel, engine in engines.items():
+        if engine.done():
+            engine.result()  # raises the engine's error
+            raise RuntimeError(f"the {channel} dispatch engine stopped")
 
 
 @contextlib.asynccontextmanager
@@ -77,22 +78,11 @@ async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def managed_asterisk(settings: Settings) -> AsyncIterator[None]:
-    """The product's Asterisk, its configuration rendered from ``settings``."""
-    process = product_asterisk(settings)
-    seconds = await asyncio.to_thread(process.start)
-    log.info(
-        "asterisk started", extra={"instance": process.layout.name, "boot_s": round(seconds, 2)}
-    )
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(process.stop)
-
-
-@contextlib.asynccontextmanager
-async def web_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_app(settings, pool), access_log=None)
+async def web_server(
+    settings: Settings, pool: asyncpg.Pool, health_probes: HealthProbes
+) -> AsyncIterator[str]:
+    app = create_app(settings, pool, health_probes=health_probes)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
@@ -106,15 +96,18 @@ async def run(settings: Settings) -> None:
     # Audio and configuration written here must be readable by the PBX's own user,
     # whatever umask started us; secrets are written with explicit modes.
     os.umask(0o022)
-    layout = InstanceLayout(settings.asterisk_root, settings.asterisk_instance)
+    unbuilt = [name for name in settings.channels if name not in RUNTIMES]
+    if unbuilt:
+        raise SettingsError(f"IVR_CHANNELS: the {unbuilt[0]} channel is not built yet")
     async with open_database(settings) as pool, contextlib.AsyncExitStack() as stack:
         password = await ensure_first_admin(pool, settings)
         if settings.demo_phone_network:
             await stack.enter_async_context(demo_phone_network(settings))
-        if settings.asterisk_managed:
-            await stack.enter_async_context(managed_asterisk(settings))
-        voice = await stack.enter_async_context(voice_channel(settings, pool, layout.sounds_dir))
-        url = await stack.enter_async_context(web_server(settings, pool))
+        runtimes: dict[str, ChannelRuntime] = {}
+        for name in settings.channels:
+            runtimes[name] = await stack.enter_async_context(RUNTIMES[name](settings, pool))
+        probes = {name: runtime.health for name, runtime in runtimes.items()}
+        url = await stack.enter_async_context(web_server(settings, pool, probes))
         print(f"Information ITUM — administration : {url}", flush=True)
         if password is not None:
             print(
@@ -122,6 +115,6 @@ async def run(settings: Settings) -> None:
                 f"mot de passe / password: {password}",
                 flush=True,
             )
-        log.info("ready", extra={"url": url})
-        await wait_for_stop(voice.engine_task)
+        log.info("ready", extra={"url": url, "channels": ",".join(runtimes)})
+        await wait_for_stop({name: runtime.engine_task for name, runtime in runtimes.items()})
         log.info("stopping")

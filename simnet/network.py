@@ -14,9 +14,10 @@ import re
 import time
 from pathlib import Path
 
+from ivr.asterisk.config_render import asterisk_ids, prepare_instance
 from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.pbx_config import PRODUCT_TEMPLATES, asterisk_ids, prepare_instance
 from ivr.asterisk.process import AsteriskProcess
+from ivr.channels.voice.pbx import PRODUCT_TEMPLATES
 from ivr.config import Settings
 from simnet.calllog import PhoneCall, read_calls
 from simnet.phones import Phone, dialplan, load_phones, numbers_for

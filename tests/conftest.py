@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from hypothesis import settings
 
 pytest_plugins = ["tests.fixtures.database", "tests.fixtures.browser", "tests.fixtures.pbx"]
@@ -11,3 +12,22 @@ pytest_plugins = ["tests.fixtures.database", "tests.fixtures.browser", "tests.fi
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+PBX_FIXTURES = frozenset({"asterisk_root", "pbx", "phone_network"})
+"""Fixtures that provision or start a real Asterisk."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs a real Asterisk must say so, so ``-m "not asterisk"`` is a quick
+    suite that needs no PBX."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if PBX_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("asterisk") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using a real Asterisk lack the 'asterisk' marker: " + ", ".join(unmarked)
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import pytest
 
 from tests.fixtures.pbx import free_port
 
@@ -104,6 +105,7 @@ async def test_create_staff_with_password_from_stdin(database_url: str, tmp_path
     assert row["password_hash"].startswith("$argon2id$")
 
 
+@pytest.mark.asterisk
 async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     database_url: str, tmp_path: Path, asterisk_root: Path
 ) -> None:
@@ -139,7 +141,9 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
             http.get(f"http://127.0.0.1:{port}/healthz") as response,
         ):
             assert response.status == 200
-            assert (await response.json())["database"] == "ok"
+            health = await response.json()
+        assert health["database"] == "ok"
+        assert health["channels"] == {"voice": {"ami": "ok", "fastagi": "ok", "engine": "ok"}}
         saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
         assert saved[0] == "admin@itum.example"
         assert saved[1] in second.decode()
@@ -152,6 +156,7 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     assert "Traceback" not in errors, errors
 
 
+@pytest.mark.asterisk
 def test_render_pbx_config_writes_the_shipped_configuration(
     tmp_path: Path, asterisk_root: Path
 ) -> None:

@@ -15,10 +15,10 @@ def format_record(message: str, **fields: object) -> str:
 
 
 def test_fields_follow_the_message() -> None:
-    line = format_record("call placed", alert_id=4, delivery_id=12, channel_id="d-12-1")
+    line = format_record("call placed", alert_id=4, delivery_id=12, reference="ivr-12-1")
     tokens = shlex.split(line)
     assert tokens[1:4] == ["INFO", "ivr.dispatch", "call placed"]
-    assert tokens[4:] == ["alert_id=4", "delivery_id=12", "channel_id=d-12-1"]
+    assert tokens[4:] == ["alert_id=4", "delivery_id=12", "reference=ivr-12-1"]
 
 
 def test_values_with_spaces_quotes_and_newlines_stay_on_one_line() -> None:

@@ -17,12 +17,26 @@ async def test_a_failed_service_ends_the_wait_with_its_error() -> None:
         raise LookupError("engine bug")
 
     with pytest.raises(LookupError, match="engine bug"):
-        await asyncio.wait_for(wait_for_stop(asyncio.create_task(failing())), 5)
+        await asyncio.wait_for(wait_for_stop({"voice": asyncio.create_task(failing())}), 5)
 
 
 async def test_sigterm_ends_the_wait_and_leaves_the_service_running() -> None:
     service = asyncio.create_task(asyncio.sleep(60))
     asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(wait_for_stop(service), 5)
+    await asyncio.wait_for(wait_for_stop({"voice": service}), 5)
     assert not service.done()
     service.cancel()
+
+
+async def test_any_dead_engine_ends_the_wait_while_the_others_run() -> None:
+    voice = asyncio.create_task(asyncio.sleep(60))
+
+    async def ends_quietly() -> None:
+        await asyncio.sleep(0.05)
+
+    with pytest.raises(RuntimeError, match="the sms dispatch engine stopped"):
+        await asyncio.wait_for(
+            wait_for_stop({"voice": voice, "sms": asyncio.create_task(ends_quietly())}), 5
+        )
+    assert not voice.done()
+    voice.cancel()

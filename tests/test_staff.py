@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from ivr.passwords import WeakPassword, verify_password
-from ivr.staff import StaffError, create_staff, disable_staff, list_staff, normalize_email
+from ivr.accounts.passwords import verify_password
+from ivr.accounts.staff import create_staff, disable_staff, list_staff
+from ivr.domain.contacts import parse_email
+from ivr.domain.errors import DomainError
 
 PASSWORD = "correct horse battery staple"
 
@@ -36,23 +38,24 @@ async def test_create_staff_stores_a_hash_and_returns_the_id(db: asyncpg.Pool) -
     ],
 )
 def test_bad_emails_are_refused_with_a_clear_message(email: str) -> None:
-    with pytest.raises(StaffError, match=r"Adresse courriel invalide .* / Invalid email address"):
-        normalize_email(email)
+    clear = r"(?s)n'est pas une adresse courriel valide\. / .* is not a valid email address"
+    with pytest.raises(DomainError, match=clear):
+        parse_email(email)
 
 
 async def test_bad_role_name_and_password_are_refused(db: asyncpg.Pool) -> None:
-    with pytest.raises(StaffError, match=r"Rôle inconnu : 'chef' \(choix : admin, approver"):
+    with pytest.raises(DomainError, match=r"Rôle inconnu : 'chef' \(choix : admin, approver"):
         await create_staff(db, "a@itum.example", "A", "chef", PASSWORD)
-    with pytest.raises(StaffError, match="Le nom doit compter"):
+    with pytest.raises(DomainError, match="Le nom doit compter"):
         await create_staff(db, "a@itum.example", "\t", "viewer", PASSWORD)
-    with pytest.raises(WeakPassword, match="au moins 8"):
+    with pytest.raises(DomainError, match="au moins 8"):
         await create_staff(db, "a@itum.example", "A", "viewer", "court")
     assert await db.fetchval("SELECT count(*) FROM staff") == 0
 
 
 async def test_duplicate_email_ignoring_case_is_refused(db: asyncpg.Pool) -> None:
     await create_staff(db, "marie@itum.example", "Marie", "admin", PASSWORD)
-    with pytest.raises(StaffError, match=r"Un compte existe déjà pour MARIE@itum\.example"):
+    with pytest.raises(DomainError, match=r"Un compte existe déjà pour MARIE@itum\.example"):
         await create_staff(db, "MARIE@itum.example", "Marie 2", "viewer", PASSWORD)
     assert len(await list_staff(db)) == 1
 
@@ -60,7 +63,7 @@ async def test_duplicate_email_ignoring_case_is_refused(db: asyncpg.Pool) -> Non
 async def test_the_last_admin_cannot_be_disabled(db: asyncpg.Pool) -> None:
     admin = await create_staff(db, "marie@itum.example", "Marie", "admin", PASSWORD)
     viewer = await create_staff(db, "paul@itum.example", "Paul", "viewer", PASSWORD)
-    with pytest.raises(StaffError, match="dernier administrateur"):
+    with pytest.raises(DomainError, match="dernier administrateur"):
         await disable_staff(db, admin, by_staff_id=viewer)
     second = await create_staff(db, "anne@itum.example", "Anne", "admin", PASSWORD)
     await disable_staff(db, admin, by_staff_id=second)
@@ -70,5 +73,5 @@ async def test_the_last_admin_cannot_be_disabled(db: asyncpg.Pool) -> None:
 
 
 async def test_disabling_an_unknown_account(db: asyncpg.Pool) -> None:
-    with pytest.raises(StaffError, match="Compte introuvable"):
+    with pytest.raises(DomainError, match="Compte introuvable"):
         await disable_staff(db, 999, by_staff_id=1)

@@ -31,8 +31,6 @@ from panoramisk import Manager
 from panoramisk.actions import Action
 from panoramisk.message import Message
 
-from ivr.config import Settings
-
 logger = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[\r\n]|\$\{")
@@ -40,13 +38,10 @@ _CHANNEL_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _DIALED_NUMBER = re.compile(r"^\+?[0-9]{3,15}$")
 
-# OriginateResponse Reason codes (Asterisk's AST_CONTROL_* values).
+# OriginateResponse Reason codes (Asterisk's AST_CONTROL_* values) this adapter reads;
+# what the others mean for an alert is decided in ivr.domain.call_outcome.
 REASON_FAILURE = 0
-REASON_HANGUP = 1
-REASON_RING_TIMEOUT = 3
 REASON_ANSWERED = 4
-REASON_BUSY = 5
-REASON_CONGESTION = 8
 
 
 class AmiError(Exception):
@@ -145,7 +140,8 @@ class OriginateRequest:
 
 @dataclass(frozen=True)
 class OriginateResult:
-    """Asterisk's OriginateResponse: ``reason`` is one of the ``REASON_*`` codes."""
+    """Asterisk's OriginateResponse; ``reason`` is its Reason code (0 failure, 4 answered,
+    others in ivr.domain.call_outcome)."""
 
     channel_id: str
     reason: int
@@ -255,20 +251,6 @@ class AmiClient:
         self._supervisor: asyncio.Task[None] | None = None
         self._first_login: asyncio.Future[None] | None = None
         self.connections = 0
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> AmiClient:
-        """A client of the product's AMI whose calls show the settings' caller ID."""
-        options.setdefault(
-            "caller_id", f'"{settings.caller_id_name}" <{settings.caller_id_number}>'
-        )
-        return cls(
-            settings.ami_host,
-            settings.ami_port,
-            settings.ami_user,
-            settings.ami_secret,
-            **options,
-        )
 
     @property
     def connected(self) -> bool:
@@ -432,6 +414,20 @@ class AmiClient:
     async def ping(self) -> None:
         """One Ping round trip (raises if no reply in ping_timeout)."""
         await self.action({"Action": "Ping"}, within=self.ping_timeout)
+
+    async def live_channel_ids(self, prefix: str = "") -> set[str]:
+        """Uniqueids of the channels Asterisk has now, those starting with ``prefix``.
+
+        Uses ``Status``, which needs only the ``call`` read privilege
+        (``CoreShowChannels`` would need ``reporting``).
+        """
+        reply = await self.action({"Action": "Status"})
+        messages = reply if isinstance(reply, list) else [reply]
+        return {
+            str(m.get("Uniqueid"))
+            for m in messages
+            if m.get("Event") == "Status" and str(m.get("Uniqueid", "")).startswith(prefix)
+        }
 
     @contextlib.asynccontextmanager
     async def watch(self, channel_id: str) -> AsyncIterator[CallEvents]:

@@ -3,7 +3,8 @@ within a cap on attempts in flight (the trunk's channels) and a start rate.
 
 ``NOTIFY ivr_dispatch`` only wakes it; polling (and the time of the next due retry)
 guarantees progress when a notification is missed. Leases are renewed by a heartbeat;
-deliveries whose engine stopped are reclaimed, except calls still live on the PBX.
+deliveries whose engine stopped are reclaimed, except attempts the channel says are
+still under way (calls still live on the PBX).
 """
 
 from __future__ import annotations
@@ -14,27 +15,14 @@ import logging
 import os
 import secrets
 import socket
-from typing import Protocol
-
-import asyncpg
 
 from ivr.dispatch.pacing import StartPacer
-from ivr.dispatch.queue import WAKE_CHANNEL, AttemptResult, Claim, DispatchQueue
+from ivr.dispatch.queue import WAKE_CHANNEL, DispatchQueue
+from ivr.dispatch.sender import AttemptResult, Claim, Sender
 from ivr.domain.outcomes import Outcome
+from ivr.storage.database import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
-
-DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
-
-
-class Sender(Protocol):
-    """One channel's way of making an attempt (a call, an SMS, an email)."""
-
-    async def deliver(self, claim: Claim) -> AttemptResult: ...
-
-    async def live_channel_ids(self) -> set[str]:
-        """Attempts still under way outside this process (live calls), by channel id."""
-        ...
 
 
 def engine_owner_id() -> str:
@@ -61,9 +49,6 @@ class DispatchEngine:
         self.reclaim_interval = reclaim_interval
         self.in_flight = 0
         self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def run(self) -> None:
         """Run until cancelled; attempts in flight are cancelled with it."""
@@ -114,7 +99,7 @@ class DispatchEngine:
         fields = {
             "delivery_id": claim.delivery_id,
             "alert_id": claim.alert_id,
-            "channel_id": claim.channel_id,
+            "reference": claim.reference,
         }
         try:
             try:
@@ -148,7 +133,7 @@ class DispatchEngine:
     async def _reclaim_loop(self) -> None:
         while True:
             try:
-                live = await self.sender.live_channel_ids()
+                live = await self.sender.live_references()
                 if await self.queue.reclaim_expired(live):
                     self._wake.set()
             except DATABASE_ERRORS as error:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from ivr.domain.outcomes import Finish, Outcome, Retry, RetryPolicy
+from ivr.dispatch.sender import AttemptResult, Claim
+from ivr.domain.outcomes import CONTACT_FAULTS, Finish, Outcome, Retry, RetryPolicy
 from ivr.storage.executor import Connection
 from ivr.storage.queries import QUERIES
 
@@ -22,40 +23,13 @@ WAKE_CHANNEL = "ivr_dispatch"
 
 
 @dataclass(frozen=True)
-class Claim:
-    """One delivery taken by an engine, with the attempt just opened for it."""
-
-    delivery_id: int
-    alert_id: int
-    language: str
-    priority: int
-    attempt_number: int
-    attempt_id: int
-    channel_id: str
-    address: str
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    """How an attempt ended, as far as the channel can tell."""
-
-    outcome: Outcome
-    hangup_cause: int | None = None
-    sip_code: int | None = None
-    ring_seconds: float | None = None
-    talk_seconds: float | None = None
-    provider_message_id: str | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
 class OrphanAttempt:
     """The open attempt of a delivery whose lease expired (its engine stopped)."""
 
     delivery_id: int
     attempt_id: int
     attempt_number: int
-    channel_id: str
+    reference: str
     recorded_outcome: Outcome | None
 
 
@@ -97,7 +71,7 @@ class DispatchQueue:
             await self._apply(conn, claim.delivery_id, result.outcome, step)
         return step
 
-    async def reclaim_expired(self, live_channel_ids: set[str]) -> list[OrphanAttempt]:
+    async def reclaim_expired(self, live_references: set[str]) -> list[OrphanAttempt]:
         """Close the attempts of deliveries whose engine stopped, unless the call is
         still live on the PBX, and schedule them by the retry policy.
 
@@ -108,14 +82,14 @@ class DispatchQueue:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(QUERIES["dispatch.expired_leases"], self.channel)
             for row in rows:
-                if row["channel_id"] in live_channel_ids:
+                if row["reference"] in live_references:
                     continue
                 recorded = Outcome(row["outcome"]) if row["outcome"] else None
                 orphan = OrphanAttempt(
                     row["delivery_id"],
                     row["attempt_id"],
                     row["attempt_number"],
-                    row["channel_id"],
+                    row["reference"],
                     recorded,
                 )
                 await conn.execute(
@@ -181,5 +155,5 @@ class DispatchQueue:
             await conn.execute(
                 QUERIES["dispatch.finish"], delivery_id, self.owner, outcome.value, step.state
             )
-        if outcome is Outcome.NOT_IN_SERVICE:
-            await conn.execute(QUERIES["dispatch.flag_not_in_service"], delivery_id)
+        if outcome in CONTACT_FAULTS:
+            await conn.execute(QUERIES["dispatch.flag_contact"], delivery_id)

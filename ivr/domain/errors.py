@@ -1,12 +1,22 @@
-"""The error every domain rule raises on bad input, worded for residents and staff."""
+"""The one error type for what people are told: bad input or a refused action, said in
+Canadian French first and in English.
+
+Every rule the product applies (alerts, contacts, staff accounts, passwords) raises it;
+pages show the message in the reader's language (``in_language``), the command line
+shows both (``str()``).
+"""
 
 from __future__ import annotations
 
 
 class DomainError(ValueError):
-    """Bad input, said in French first and in English; ``str()`` gives both."""
+    """Bad input or a refused action, in French and in English; ``str()`` gives both."""
 
     def __init__(self, fr: str, en: str) -> None:
         super().__init__(f"{fr} / {en}")
         self.fr = fr
         self.en = en
+
+    def in_language(self, language: str) -> str:
+        """The message in ``language`` ("en"), French otherwise."""
+        return self.en if language == "en" else self.fr

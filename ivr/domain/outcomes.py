@@ -51,6 +51,11 @@ RETRIED = frozenset(
 )
 """Worth another try while the policy allows it."""
 
+CONTACT_FAULTS = frozenset({Outcome.NOT_IN_SERVICE, Outcome.UNDELIVERABLE})
+"""The contact itself is at fault (a number not in service or that cannot be dialed, an
+address refused for good): the delivery ends and the contact is flagged, so staff and
+the resident see it and later alerts skip it."""
+
 
 @dataclass(frozen=True)
 class Retry:

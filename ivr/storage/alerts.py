@@ -6,7 +6,6 @@ ivr.domain.alerts, and is written to the audit log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from ivr.domain.alerts import (
     check_transition,
 )
 from ivr.domain.errors import DomainError
+from ivr.storage import audit
 from ivr.storage.audience import resolve_audience
 from ivr.storage.executor import Connection, Executor
 from ivr.storage.queries import QUERIES
@@ -256,6 +256,6 @@ async def _role(db: Executor, staff_id: int) -> str:
 async def _audit(
     conn: Connection, staff_id: int, action: str, alert_id: int, details: dict[str, Any]
 ) -> None:
-    await conn.execute(
-        QUERIES["audit.record"], staff_id, action, f"alert:{alert_id}", json.dumps(details), ""
+    await audit.record(
+        conn, staff_id=staff_id, action=action, subject=f"alert:{alert_id}", details=details
     )

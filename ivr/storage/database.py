@@ -10,6 +10,9 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 
+DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What a lost or failing database connection raises: callers log it and try later."""
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached after every attempt."""

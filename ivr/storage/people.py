@@ -182,3 +182,9 @@ async def set_household_sector(db: Executor, household_id: int, sector_code: str
         is None
     ):
         raise DomainError("Ménage ou secteur introuvable.", "No such household or sector.")
+
+
+async def has_households(db: Executor) -> bool:
+    """Whether any resident is registered yet."""
+    exists: bool = await db.fetchval(QUERIES["people.any_household"])
+    return exists

@@ -283,13 +283,14 @@ CREATE TABLE delivery_attempts (
     ring_seconds real CHECK (ring_seconds >= 0),
     talk_seconds real CHECK (talk_seconds >= 0),
     message_seconds real CHECK (message_seconds >= 0),
-    channel_id text,
+    reference text,
     provider_message_id text,
     detail text NOT NULL DEFAULT '',
     UNIQUE (delivery_id, attempt_number),
     CHECK (ended_at IS NULL OR ended_at >= started_at)
 );
-CREATE INDEX delivery_attempts_channel_idx ON delivery_attempts (channel_id);
+-- (0007) reference, renamed from channel_id
+CREATE INDEX delivery_attempts_reference_idx ON delivery_attempts (reference);
 
 -- Audience targeting (docs/data-model.md), as three functions so that resolving an
 -- alert and previewing it apply the very same rules.

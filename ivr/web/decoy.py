@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from ivr.passwords import hash_password, verify_password
+from ivr.accounts.passwords import hash_password, verify_password
 
 
 class DecoyHash:

@@ -1,20 +1,23 @@
-"""Typed keys for what the web application and each request carry."""
+"""Typed keys for what the whole web application and each request carry."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import asyncpg
 from aiohttp import web
 
 from ivr.config import Settings
 from ivr.web.decoy import DecoyHash
-from ivr.web.ratelimit import LoginThrottle
-from ivr.web.sessions import Session, SessionStore
+
+HealthProbes = Mapping[str, Callable[[], Mapping[str, bool]]]
+"""For each running channel, a function telling which of its parts are up."""
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
-SESSIONS = web.AppKey("sessions", SessionStore)
-THROTTLE = web.AppKey("throttle", LoginThrottle)
 DECOY_HASH = web.AppKey("decoy_hash", DecoyHash)
+HEALTH_PROBES: web.AppKey[HealthProbes] = web.AppKey("health_probes")
 
-SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 LANGUAGE = web.RequestKey("language", str)
+CSRF_TOKEN: web.RequestKey[str | None] = web.RequestKey("csrf_token")
+"""The synchronizer token of the request's session, set by the site's session middleware."""

@@ -1,4 +1,4 @@
-"""Rate limiting of failed staff sign-ins, per account and per client address.
+"""Rate limiting of failed sign-ins, per account and per client address.
 
 Failures are rows in PostgreSQL, so limits hold across restarts and processes.
 The account is stored as an HMAC of the typed email (lower-cased), so an unknown
@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from ivr.storage.queries import QUERIES
+from ivr.storage import login_failures
 
 
 @dataclass(frozen=True)
@@ -36,26 +36,17 @@ class LoginThrottle:
 
     async def is_blocked(self, email: str, client_address: str) -> bool:
         """True once the account or the address reached its limit within the window."""
-        row = await self._pool.fetchrow(
-            QUERIES["login_failures.count"],
-            self.account_hash(email),
-            client_address,
-            self.policy.window,
+        by_account, by_address = await login_failures.counts(
+            self._pool, self.account_hash(email), client_address, self.policy.window
         )
-        assert row is not None
-        return bool(
-            row["by_account"] >= self.policy.per_account
-            or row["by_address"] >= self.policy.per_address
-        )
+        return by_account >= self.policy.per_account or by_address >= self.policy.per_address
 
     async def record_failure(self, email: str, client_address: str) -> None:
-        await self._pool.execute(
-            QUERIES["login_failures.record"], self.account_hash(email), client_address
-        )
+        await login_failures.record(self._pool, self.account_hash(email), client_address)
 
     async def clear_account(self, email: str) -> None:
         """After a successful sign-in the account starts afresh (the address does not)."""
-        await self._pool.execute(QUERIES["login_failures.clear_account"], self.account_hash(email))
+        await login_failures.clear_account(self._pool, self.account_hash(email))
 
     async def purge(self) -> None:
-        await self._pool.execute(QUERIES["login_failures.purge"], self.policy.window)
+        await login_failures.purge(self._pool, self.policy.window)

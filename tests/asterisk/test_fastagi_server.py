@@ -13,13 +13,13 @@ from collections.abc import Callable
 import pytest
 
 from ivr.asterisk.agi_protocol import AgiArgumentError, AgiProtocolError
-from ivr.asterisk.fastagi import (
+from ivr.asterisk.fastagi_server import Handler
+from ivr.asterisk.fastagi_session import (
     AgiCommandError,
     AgiSession,
     AgiTimeout,
     ChannelHungUp,
     DigitsInput,
-    Handler,
     Playback,
     Recording,
 )

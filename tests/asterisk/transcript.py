@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from ivr.asterisk.fastagi import AgiLimits, FastAgiServer, Handler
+from ivr.asterisk.fastagi_server import FastAgiServer, Handler
+from ivr.asterisk.fastagi_session import AgiLimits
 
 STEP = 2.0
 """Longest wait for one expected line in a transcript."""

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.audio import SAMPLE_RATE, AudioError, convert_for_phone, speak, wav_seconds
-from ivr.prompts import available_prompts, install_prompts, prompt_sources
-from ivr.voice.message_audio import recording_path
+from ivr.channels.voice.audio import SAMPLE_RATE, AudioError, convert_for_phone, speak, wav_seconds
+from ivr.channels.voice.message_audio import recording_path
+from ivr.channels.voice.prompts import available_prompts, install_prompts, prompt_sources
 
 
 async def make_recording(path: Path, seconds: float) -> None:

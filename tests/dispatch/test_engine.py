@@ -18,7 +18,8 @@ from datetime import timedelta
 import asyncpg
 
 from ivr.dispatch.engine import DispatchEngine
-from ivr.dispatch.queue import AttemptResult, Claim, DispatchQueue
+from ivr.dispatch.queue import DispatchQueue
+from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.domain.outcomes import Outcome, RetryPolicy
 from ivr.storage.alerts import cancel
 from tests.dispatch.population import make_sending_alert, numbers
@@ -50,7 +51,7 @@ class ScriptedSender:
         finally:
             self.in_flight -= 1
 
-    async def live_channel_ids(self) -> set[str]:
+    async def live_references(self) -> set[str]:
         return self.live
 
 
@@ -222,7 +223,7 @@ async def test_stopped_engine_is_reclaimed_without_double_calls(db: asyncpg.Pool
     dead = make_queue(db, owner="dead", lease=0.5)
     claims = await dead.claim(3)
     assert len(claims) == 3
-    live_call = claims[0].channel_id
+    live_call = claims[0].reference
     sender = ScriptedSender(live={live_call})
     engine = DispatchEngine(
         make_queue(db, owner="b", delay=0.1),

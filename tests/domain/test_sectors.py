@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.demo_data import SECTORS
 from ivr.domain.errors import DomainError
 from ivr.domain.sectors import (
     Sector,
@@ -21,6 +20,7 @@ from ivr.domain.sectors import (
     sectors_to_geojson,
     street_key,
 )
+from ivr.importers.demo_data import SECTORS
 
 
 def test_street_key_ignores_case_accents_punctuation_and_abbreviations() -> None:

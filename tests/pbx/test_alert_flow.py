@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ivr.asterisk.ami import REASON_ANSWERED, AmiClient
-from ivr.asterisk.fastagi import AgiSession, FastAgiServer
+from ivr.asterisk.fastagi_server import FastAgiServer
+from ivr.asterisk.fastagi_session import AgiSession
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
 from tests.pbx.conftest import MESSAGE_SECONDS, place_call

@@ -23,8 +23,6 @@ from tests.fixtures.pbx import free_port
 from tests.pbx.conftest import new_channel_id
 from tests.pbx.relay import TcpRelay
 
-FAST = {"ping_interval": 0.5, "ping_timeout": 0.5, "backoff_initial": 0.1, "backoff_max": 0.5}
-
 
 def request(**changes: object) -> OriginateRequest:
     fields: dict[str, object] = {
@@ -94,8 +92,16 @@ async def test_system_applications_need_a_privilege_we_do_not_have(ami: AmiClien
 @pytest.fixture
 async def relayed(ami_relay: TcpRelay, pbx_settings: Settings) -> AsyncIterator[AmiClient]:
     """An AMI client that reaches Asterisk through the relay, with fast liveness checks."""
-    client = AmiClient.from_settings(pbx_settings, **FAST)
-    client.port = ami_relay.port
+    client = AmiClient(
+        pbx_settings.ami_host,
+        ami_relay.port,
+        pbx_settings.ami_user,
+        pbx_settings.ami_secret,
+        ping_interval=0.5,
+        ping_timeout=0.5,
+        backoff_initial=0.1,
+        backoff_max=0.5,
+    )
     await client.start()
     yield client
     await client.close()

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from ivr.asterisk.fastagi import AgiSession, FastAgiServer, Handler
+from ivr.asterisk.fastagi_server import FastAgiServer, Handler
+from ivr.asterisk.fastagi_session import AgiSession
 from ivr.config import Settings
 from simnet.network import PhoneNetwork
 

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.asterisk.ami import (
-    REASON_ANSWERED,
-    REASON_FAILURE,
-    REASON_RING_TIMEOUT,
-    AmiClient,
-    OriginateResult,
-)
+from ivr.asterisk.ami import REASON_ANSWERED, REASON_FAILURE, AmiClient, OriginateResult
 from ivr.config import Settings
+from ivr.domain.call_outcome import REASON_RING_TIMEOUT
 from simnet.network import PhoneNetwork
 from tests.pbx.conftest import place_call
 

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.asterisk.pbx_config import (
-    PbxConfigError,
-    check_value,
-    product_templates,
-    product_values,
-    render_files,
-)
+from ivr.asterisk.config_render import PbxConfigError, check_value, render_files
+from ivr.channels.voice.pbx import product_templates, product_values
 from ivr.config import load_settings
 from simnet.network import PhoneNetwork
 

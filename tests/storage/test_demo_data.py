@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from ivr.demo_data import UNREACHABLE_NAME, load_demo_data
 from ivr.domain.errors import DomainError
+from ivr.importers.demo_data import UNREACHABLE_NAME, load_demo_data
 from ivr.storage.audience import preview
 from simnet.phones import load_phones
 from tests.storage.scenario import FRENCH, Town

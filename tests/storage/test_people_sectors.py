@@ -8,10 +8,10 @@ import asyncpg
 import pytest
 from shapely.geometry import box
 
-from ivr.demo_data import SECTORS
 from ivr.domain.errors import DomainError
 from ivr.domain.sectors import Sector, StreetSegment
 from ivr.domain.templates import DEFAULTS, Template
+from ivr.importers.demo_data import SECTORS
 from ivr.storage import people
 from ivr.storage.people import Address
 from ivr.storage.sectors import load_sectors, save_sectors

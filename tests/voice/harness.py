@@ -14,10 +14,10 @@ import asyncpg
 import pytest_asyncio
 
 from ivr.asterisk.process import AsteriskProcess
-from ivr.audio import wav_seconds
+from ivr.channels.voice.audio import wav_seconds
+from ivr.channels.voice.message_audio import prepare_alert_audio
+from ivr.channels.voice.runtime import VoiceRuntime, voice_runtime
 from ivr.config import Settings
-from ivr.voice.message_audio import prepare_alert_audio
-from ivr.voice.service import VoiceRuntime, voice_channel
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
 from tests.fixtures.pbx import free_port
@@ -42,9 +42,13 @@ class VoiceHarness:
     ) -> int:
         """Launch an alert to 10-digit ``numbers`` (in French, and in English too when
         ``english`` is given): audio first, then 'sending'."""
-        alert_id = await make_sending_alert(
-            self.pool, ["+1" + n for n in numbers], state="approved", voice_text=text
-        )
+        return await self.send_alert_e164(["+1" + n for n in numbers], text, english)
+
+    async def send_alert_e164(
+        self, numbers: list[str], text: str = MESSAGE, english: str | None = None
+    ) -> int:
+        """``send_alert`` to numbers written in E.164 (``+14189621001``)."""
+        alert_id = await make_sending_alert(self.pool, numbers, state="approved", voice_text=text)
         if english is not None:
             await self.pool.execute(
                 "INSERT INTO alert_contents (alert_id, language, voice_text) VALUES ($1, 'en', $2)",
@@ -126,5 +130,5 @@ async def voice(
         calls_per_second=20.0,
         max_concurrent_calls=20,
     )
-    async with voice_channel(settings, db, pbx.layout.sounds_dir) as runtime:
+    async with voice_runtime(settings, db) as runtime:
         yield VoiceHarness(runtime, db, simnet, settings, tmp_path)

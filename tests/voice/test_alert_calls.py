@@ -8,9 +8,12 @@ import itertools
 from collections import defaultdict
 
 import asyncpg
+import pytest
 
 from simnet.network import PhoneNetwork
 from tests.voice.harness import VoiceHarness
+
+pytestmark = pytest.mark.asterisk
 
 EXPECTED = {
     "person": ["listened"],
@@ -142,3 +145,30 @@ async def test_nine_switches_to_the_other_language(voice: VoiceHarness) -> None:
     assert english > 4 * french
     # Only the switch can account for this much: the long English message played whole.
     assert attempt["message_seconds"] >= english
+
+
+async def test_a_number_that_cannot_be_dialed_ends_at_once_and_is_flagged(
+    voice: VoiceHarness,
+) -> None:
+    """+999… has no country: nothing is dialed, the delivery ends after one attempt as
+    undeliverable (not retried through the call-back delays) and the number is flagged;
+    the alert's other calls go on."""
+    machine = voice.network.number_for("machine")
+    alert_id = await voice.send_alert_e164(["+999123456", "+1" + machine])
+    await voice.wait_completed(alert_id, within=60)
+    rows = await voice.pool.fetch(
+        "SELECT cp.phone_e164, cp.not_in_service_at, d.state, d.attempts, d.last_outcome, "
+        "d.finished_at - d.created_at AS took "
+        "FROM deliveries d JOIN contact_points cp ON cp.id = d.contact_point_id "
+        "WHERE d.alert_id = $1",
+        alert_id,
+    )
+    by_number = {row["phone_e164"]: row for row in rows}
+    bad = by_number["+999123456"]
+    assert (bad["state"], bad["attempts"], bad["last_outcome"]) == ("failed", 1, "undeliverable")
+    assert bad["not_in_service_at"] is not None
+    assert bad["took"].total_seconds() < voice.settings.retry_delay_seconds
+    good = by_number["+1" + machine]
+    assert (good["state"], good["last_outcome"]) == ("done", "voicemail_complete")
+    assert good["not_in_service_at"] is None
+    assert voice.network.calls("999123456") == []

@@ -8,14 +8,17 @@ import sys
 from pathlib import Path
 
 import asyncpg
+import pytest
 
+from ivr.accounts.staff import create_staff
 from ivr.asterisk.process import AsteriskProcess
 from ivr.config import Settings
-from ivr.staff import create_staff
 from ivr.storage import alerts, people
 from simnet.network import PhoneNetwork
 from tests.storage.scenario import build_town
 from tests.voice.harness import serve_env, start_serve
+
+pytestmark = pytest.mark.asterisk
 
 
 async def run_ivr(env: dict[str, str], *args: str) -> tuple[int, str, str]:

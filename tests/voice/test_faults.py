@@ -14,14 +14,16 @@ import asyncpg
 import pytest
 
 from ivr.asterisk.process import AsteriskProcess
+from ivr.channels.voice.message_audio import prepare_alert_audio
+from ivr.channels.voice.runtime import voice_runtime
+from ivr.channels.voice.sounds import PbxSounds
 from ivr.config import Settings
-from ivr.voice.message_audio import prepare_alert_audio
-from ivr.voice.service import voice_channel
-from ivr.voice.sounds import PbxSounds
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
 from tests.pbx.relay import TcpRelay
 from tests.voice.harness import MESSAGE, VoiceHarness, serve_env, start_serve
+
+pytestmark = pytest.mark.asterisk
 
 MAX_CALLS_PER_NUMBER = 3  # the first call and two call-backs
 
@@ -143,7 +145,7 @@ async def test_ami_connection_cut_mid_alert_reconnects_and_finishes(
         pbx_settings, ami_port=ami_relay.port, retry_delay_seconds=2.0, calls_per_second=20.0
     )
     numbers = simnet.numbers_for("machine")[1:9] + simnet.numbers_for("busy")[:4]
-    async with voice_channel(settings, db, pbx.layout.sounds_dir) as runtime:
+    async with voice_runtime(settings, db) as runtime:
         harness = VoiceHarness(runtime, db, simnet, settings, tmp_path)
         alert_id = await harness.send_alert(numbers)
         await wait_for(

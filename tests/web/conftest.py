@@ -11,11 +11,11 @@ import pytest_asyncio
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
+from ivr.accounts.staff import create_staff
 from ivr.config import load_settings
-from ivr.staff import create_staff
+from ivr.web.admin.sessions import SessionPolicy
 from ivr.web.app import create_app
 from ivr.web.ratelimit import ThrottlePolicy
-from ivr.web.sessions import SessionPolicy
 
 ADMIN_EMAIL = "admin@itum.example"
 ADMIN_PASSWORD = "correct horse battery staple"

@@ -10,8 +10,8 @@ import asyncpg
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
-from ivr.passwords import needs_rehash
-from ivr.staff import create_staff
+from ivr.accounts.passwords import needs_rehash
+from ivr.accounts.staff import create_staff
 from ivr.web.ratelimit import ThrottlePolicy
 from tests.web.conftest import (
     ADMIN_EMAIL,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import ConsoleMessage, Page, expect
 
-from ivr.staff import create_staff
+from ivr.accounts.staff import create_staff
 from tests.fixtures.browser import LiveServer
 
 pytestmark = pytest.mark.browser

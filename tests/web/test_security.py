@@ -10,8 +10,8 @@ import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
 
 from ivr.config import load_settings
-from ivr.web.app import create_app
-from ivr.web.keys import SESSIONS
+from ivr.web.admin.keys import SESSIONS
+from ivr.web.app import ADMIN_APP, create_app
 from ivr.web.security_headers import CONTENT_SECURITY_POLICY
 from tests.web.conftest import (
     ADMIN_EMAIL,
@@ -189,7 +189,7 @@ async def test_expired_sessions_are_purged(
     await login(client)
     await client.get("/admin/login")  # a second, anonymous session from a new client
     await db.execute("UPDATE web_sessions SET expires_at = now() - interval '1 second'")
-    await client.app[SESSIONS].purge_expired()
+    await client.app[ADMIN_APP][SESSIONS].purge_expired()
     assert await db.fetchval("SELECT count(*) FROM web_sessions") == 0
 
 
@@ -267,4 +267,8 @@ async def test_healthz_reports_an_unreachable_database(database_url: str) -> Non
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/healthz")
         assert response.status == 503
-        assert await response.json() == {"status": "error", "database": "unreachable"}
+        assert await response.json() == {
+            "status": "error",
+            "database": "unreachable",
+            "channels": {},
+        }

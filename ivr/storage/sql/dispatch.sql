@@ -24,12 +24,12 @@ WITH due AS (
     WHERE d.id = due.id
     RETURNING d.id, d.alert_id, d.contact_point_id, d.language, d.priority, d.attempts
 ), opened AS (
-    INSERT INTO delivery_attempts (delivery_id, attempt_number, channel_id)
+    INSERT INTO delivery_attempts (delivery_id, attempt_number, reference)
     SELECT id, attempts, 'ivr-' || id || '-' || attempts FROM claimed
-    RETURNING id, delivery_id, channel_id
+    RETURNING id, delivery_id, reference
 )
 SELECT c.id AS delivery_id, c.alert_id, c.language, c.priority, c.attempts AS attempt_number,
-       o.id AS attempt_id, o.channel_id,
+       o.id AS attempt_id, o.reference,
        coalesce(cp.phone_e164, cp.email) AS address
 FROM claimed c
 JOIN opened o ON o.delivery_id = c.id
@@ -68,9 +68,13 @@ SET state = $4, last_outcome = $3, lease_owner = NULL, lease_expires_at = NULL,
     finished_at = now(), updated_at = now()
 WHERE id = $1 AND lease_owner = $2 AND state = 'in_progress';
 
--- name: flag_not_in_service
+-- name: flag_contact
+-- The contact of delivery $1 is at fault: a phone is flagged not in service, an email
+-- address invalid. Both are left out of later alerts until staff or the resident act.
 UPDATE contact_points cp
-SET not_in_service_at = now(), updated_at = now()
+SET not_in_service_at = CASE WHEN cp.kind = 'phone' THEN now() ELSE cp.not_in_service_at END,
+    verification = CASE WHEN cp.kind = 'email' THEN 'invalid' ELSE cp.verification END,
+    updated_at = now()
 FROM deliveries d
 WHERE d.id = $1 AND cp.id = d.contact_point_id;
 
@@ -78,7 +82,7 @@ WHERE d.id = $1 AND cp.id = d.contact_point_id;
 -- In-progress deliveries of channel $1 whose owner stopped renewing the lease, with
 -- their open attempt; locked so only one engine reclaims each.
 SELECT d.id AS delivery_id, d.lease_owner, a.id AS attempt_id, a.attempt_number,
-       a.channel_id, a.outcome
+       a.reference, a.outcome
 FROM deliveries d
 JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt_number = d.attempts
 WHERE d.state = 'in_progress' AND d.channel = $1 AND d.lease_expires_at < now()

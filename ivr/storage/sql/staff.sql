@@ -39,3 +39,7 @@ SELECT password_hash FROM staff WHERE id = $1;
 
 -- name: count
 SELECT count(*) FROM staff;
+
+-- name: lock_for_removal
+-- Serialise admin removals so two admins cannot disable each other at once.
+LOCK TABLE staff IN SHARE ROW EXCLUSIVE MODE;

@@ -1,9 +1,9 @@
 -- name: attempt_context
--- What the call flow needs about the call with channel id $1.
+-- What the call flow needs about the call whose attempt reference (its ChannelId) is $1.
 SELECT a.id AS attempt_id, a.delivery_id, a.attempt_number, d.alert_id, d.language
 FROM delivery_attempts a
 JOIN deliveries d ON d.id = a.delivery_id
-WHERE a.channel_id = $1;
+WHERE a.reference = $1;
 
 -- name: alert_audio
 -- The alert's audio per language, the delivery's language first.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ivr.web.admin.auth import AdminOnly
 from ivr.web.admin.render import render
-from ivr.web.auth import AdminOnly
 from ivr.web.csrf import CsrfRejected
 
 

@@ -12,8 +12,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from ivr.web.i18n import action_label, translator
-from ivr.web.keys import LANGUAGE, SESSION
+from ivr.web.admin.keys import SESSION
+from ivr.web.admin.texts import TEXT, action_label
+from ivr.web.i18n import translator
+from ivr.web.keys import LANGUAGE
 
 TEMPLATES = Path(__file__).parent / "templates"
 DISPLAY_ZONE = ZoneInfo("America/Toronto")  # Eastern time, as in Uashat mak Mani-utenam
@@ -42,7 +44,7 @@ def render(
     session = request.get(SESSION)
     language = request.get(LANGUAGE, "fr")
     context.update(
-        t=translator(language),
+        t=translator(TEXT, language),
         action_label=partial(action_label, language),
         lang=language,
         other_lang="en" if language == "fr" else "fr",

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ivr.passwords import WeakPassword, generate_password, verify_password
-from ivr.staff import (
+from ivr.accounts.passwords import generate_password, verify_password
+from ivr.accounts.staff import (
     ROLES,
-    StaffError,
     change_password,
     create_staff,
     disable_staff,
     list_staff,
     validate_name,
 )
-from ivr.storage.queries import QUERIES
-from ivr.web import audit
+from ivr.domain.errors import DomainError
+from ivr.storage import audit
+from ivr.storage import staff as staff_store
+from ivr.storage.health import schema_version
+from ivr.web.admin.audit import record_action, record_read
+from ivr.web.admin.auth import require_admin, require_staff, see_other
+from ivr.web.admin.keys import SESSIONS, THROTTLE
 from ivr.web.admin.render import render
-from ivr.web.auth import require_admin, require_staff, see_other
+from ivr.web.client import client_address
 from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
 from ivr.web.i18n import LANGUAGES
-from ivr.web.keys import POOL, SESSIONS, THROTTLE
+from ivr.web.keys import LANGUAGE, POOL
 
 RECENT_AUDIT_ENTRIES = 25
 
@@ -29,14 +33,12 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     session, staff = require_staff(request)
     pool = request.config_dict[POOL]
     if staff.is_admin:
-        entries = await pool.fetch(QUERIES["audit.recent"], RECENT_AUDIT_ENTRIES)
+        entries = await audit.recent(pool, RECENT_AUDIT_ENTRIES)
         members = [m for m in await list_staff(pool) if not m.disabled]
     else:
-        entries = await pool.fetch(
-            QUERIES["audit.recent_for_staff"], staff.id, RECENT_AUDIT_ENTRIES
-        )
+        entries = await audit.recent(pool, RECENT_AUDIT_ENTRIES, staff_id=staff.id)
         members = []
-    schema_version = await pool.fetchval(QUERIES["health.schema_version"])
+    version = await schema_version(pool)
     active_sessions = await request.config_dict[SESSIONS].count_active()
     return render(
         request,
@@ -44,7 +46,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         session=session,
         entries=entries,
         members=members,
-        schema_version=schema_version,
+        schema_version=version,
         active_sessions=active_sessions,
     )
 
@@ -65,7 +67,7 @@ async def _render_staff_page(
 ) -> web.Response:
     members = await list_staff(request.config_dict[POOL])
     # Staff emails and sign-in times are personal data: record that they were shown.
-    await audit.record_read(request, "staff", ["email", "last_login_at"])
+    await record_read(request, "staff", ["email", "last_login_at"])
     return render(
         request,
         "staff.html",
@@ -88,9 +90,10 @@ async def staff_create(request: web.Request) -> web.StreamResponse:
         staff_id = await create_staff(
             request.config_dict[POOL], values["email"], values["name"], values["role"], password
         )
-    except StaffError as error:
-        return await _render_staff_page(request, status=400, error=str(error), form=values)
-    await audit.record_action(request, "staff.created", f"staff:{staff_id}", role=values["role"])
+    except DomainError as error:
+        message = error.in_language(request[LANGUAGE])
+        return await _render_staff_page(request, status=400, error=message, form=values)
+    await record_action(request, "staff.created", f"staff:{staff_id}", role=values["role"])
     # The password is shown in this response only; it is never stored in clear.
     return await _render_staff_page(
         request, done=validate_name(values["name"]), new_password=password
@@ -102,9 +105,10 @@ async def staff_disable(request: web.Request) -> web.StreamResponse:
     try:
         target = int(request.match_info["staff_id"])
         await disable_staff(request.config_dict[POOL], target, by_staff_id=staff.id)
-    except StaffError as error:
-        return await _render_staff_page(request, status=400, error=str(error))
-    await audit.record_action(request, "staff.disabled", f"staff:{target}")
+    except DomainError as error:
+        message = error.in_language(request[LANGUAGE])
+        return await _render_staff_page(request, status=400, error=message)
+    await record_action(request, "staff.disabled", f"staff:{target}")
     return see_other("/admin/staff")
 
 
@@ -121,8 +125,8 @@ async def password_change(request: web.Request) -> web.StreamResponse:
     confirm = str(form.get("confirm", ""))
     pool = request.config_dict[POOL]
     throttle = request.config_dict[THROTTLE]
-    address = audit.client_address(request)
-    stored = await pool.fetchval(QUERIES["staff.password_hash"], staff.id)
+    address = client_address(request)
+    stored = await staff_store.password_hash(pool, staff.id)
     error, error_text = "", ""
     if await throttle.is_blocked(staff.email, address):
         error = "login.throttled"
@@ -135,14 +139,14 @@ async def password_change(request: web.Request) -> web.StreamResponse:
     else:
         try:
             await change_password(pool, staff.id, new, keep_session_hash=session.token_hash)
-        except WeakPassword as weak:
-            error_text = str(weak)
+        except DomainError as weak:
+            error_text = weak.in_language(request[LANGUAGE])
     if error or error_text:
-        await audit.record_action(request, "password.change_refused")
+        await record_action(request, "password.change_refused")
         return render(
             request, "password.html", status=400, error=error, error_text=error_text, done=False
         )
-    await audit.record_action(request, "password.changed")
+    await record_action(request, "password.changed")
     return render(request, "password.html", error="", error_text="", done=True)
 
 

@@ -8,37 +8,14 @@ not hold secrets (passwords, tokens).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 
-from ivr.storage.queries import QUERIES
-from ivr.web.keys import POOL, SESSION
-
-
-async def record(
-    pool: asyncpg.Pool,
-    *,
-    staff_id: int | None,
-    action: str,
-    subject: str = "",
-    details: dict[str, Any] | None = None,
-    client_address: str = "",
-) -> None:
-    await pool.execute(
-        QUERIES["audit.record"],
-        staff_id,
-        action,
-        subject,
-        json.dumps(details or {}),
-        client_address,
-    )
-
-
-def client_address(request: web.Request) -> str:
-    return request.remote or ""
+from ivr.storage import audit
+from ivr.web.admin.keys import SESSION
+from ivr.web.client import client_address
+from ivr.web.keys import POOL
 
 
 async def record_action(
@@ -47,7 +24,7 @@ async def record_action(
     """An action by the signed-in staff member of this request."""
     session = request.get(SESSION)
     staff_id = session.staff.id if session and session.staff else None
-    await record(
+    await audit.record(
         request.config_dict[POOL],
         staff_id=staff_id,
         action=action,

@@ -12,6 +12,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ivr.domain.errors import DomainError
+
 _HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
 
 MIN_LENGTH = 8
@@ -25,23 +27,22 @@ COMMON_PASSWORDS = frozenset(
 )  # fmt: skip
 
 
-class WeakPassword(ValueError):
-    """The chosen password is refused; the message says why, in French then English."""
-
-
 def check_strength(password: str) -> None:
-    """Length and blocklist only: no composition rules (paste is welcome)."""
+    """Length and blocklist only: no composition rules (paste is welcome).
+
+    Raises DomainError saying why a password is refused."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(
-            f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères. "
-            f"/ The password must be at least {MIN_LENGTH} characters."
+        raise DomainError(
+            f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères.",
+            f"The password must be at least {MIN_LENGTH} characters.",
         )
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(
-            f"Le mot de passe est trop long (max. {MAX_LENGTH}). / Password too long."
+        raise DomainError(
+            f"Le mot de passe est trop long (max. {MAX_LENGTH}).",
+            f"The password is too long (at most {MAX_LENGTH}).",
         )
     if password.lower() in COMMON_PASSWORDS:
-        raise WeakPassword("Ce mot de passe est trop courant. / This password is too common.")
+        raise DomainError("Ce mot de passe est trop courant.", "This password is too common.")
 
 
 async def hash_password(password: str) -> str:

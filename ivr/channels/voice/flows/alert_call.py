@@ -23,28 +23,22 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from ivr.asterisk.fastagi import AgiSession, ChannelHungUp
+from ivr.asterisk.fastagi_session import AgiSession, ChannelHungUp
+from ivr.channels.voice.audio import SAMPLE_RATE
+from ivr.channels.voice.call_registry import CallRegistry
+from ivr.channels.voice.sounds import PbxSounds
 from ivr.domain.outcomes import Outcome
-from ivr.storage.queries import QUERIES
-from ivr.voice.call_registry import CallRegistry
-from ivr.voice.sounds import PbxSounds
+from ivr.storage import voice as voice_store
+from ivr.storage.voice import AlertAudio, CallContext
 
 log = logging.getLogger(__name__)
 
 MENU_KEYS = "129"
 KEY_REPEAT, KEY_CONFIRM, KEY_LANGUAGE = "1", "2", "9"
 MENU_WAIT_SECONDS = 5.0
-SAMPLE_RATE = 8000
 AMD_STATUSES = frozenset({"MACHINE", "HUMAN", "NOTSURE", "HANGUP"})
 _AMD_CAUSE = re.compile(r"^[A-Z]+(-[0-9]+){0,3}$")
 PROMPT_FALLBACK_LANGUAGE = "fr"
-
-
-@dataclass(frozen=True)
-class Message:
-    language: str
-    sound_name: str
-    seconds: float
 
 
 @dataclass
@@ -84,28 +78,21 @@ class AlertCall:
         self.registry = registry
 
     async def __call__(self, session: AgiSession) -> None:
-        channel_id = session.request.uniqueid
-        context = await self.pool.fetchrow(QUERIES["voice.attempt_context"], channel_id)
+        reference = session.request.uniqueid
+        context = await voice_store.call_context(self.pool, reference)
         if context is None:
-            log.warning("alert call for an unknown attempt", extra={"channel_id": channel_id})
+            log.warning("alert call for an unknown attempt", extra={"reference": reference})
             await session.hangup()
             return
-        with self.registry.running(channel_id):
+        with self.registry.running(reference):
             await self._run(session, context)
 
-    async def _run(self, session: AgiSession, context: asyncpg.Record) -> None:
-        account = CallAccount(context["attempt_id"])
+    async def _run(self, session: AgiSession, context: CallContext) -> None:
+        account = CallAccount(context.attempt_id)
         status, cause = detection(session.args)
-        await self.pool.execute(QUERIES["voice.record_answer"], account.attempt_id, status, cause)
-        rows = await self.pool.fetch(
-            QUERIES["voice.alert_audio"], context["alert_id"], context["language"]
-        )
-        messages = [Message(r["language"], r["sound_name"], r["seconds"]) for r in rows]
-        fields = {
-            "alert_id": context["alert_id"],
-            "delivery_id": context["delivery_id"],
-            "amd": status,
-        }
+        await voice_store.record_answer(self.pool, account.attempt_id, status, cause)
+        messages = await voice_store.alert_audio(self.pool, context.alert_id, context.language)
+        fields = {"alert_id": context.alert_id, "delivery_id": context.delivery_id, "amd": status}
         if not messages:
             log.error("alert has no audio", extra=fields)
             account.outcome = Outcome.FAILED
@@ -129,7 +116,9 @@ class AlertCall:
                 extra={**fields, "outcome": str(account.outcome), "keys": account.keys},
             )
 
-    async def _voicemail(self, session: AgiSession, account: CallAccount, message: Message) -> None:
+    async def _voicemail(
+        self, session: AgiSession, account: CallAccount, message: AlertAudio
+    ) -> None:
         await self._play(session, self._prompt(message.language, "intro"))
         await self._play_message(session, account, message, escape="")
         account.outcome = Outcome.VOICEMAIL_COMPLETE
@@ -137,7 +126,11 @@ class AlertCall:
         await session.hangup()
 
     async def _person(
-        self, session: AgiSession, account: CallAccount, messages: list[Message], menu_rounds: int
+        self,
+        session: AgiSession,
+        account: CallAccount,
+        messages: list[AlertAudio],
+        menu_rounds: int,
     ) -> None:
         current = 0
         silent_rounds = 0
@@ -169,7 +162,9 @@ class AlertCall:
         account.outcome = account.outcome or self._finished(account)
         await session.hangup()
 
-    async def _menu(self, session: AgiSession, messages: list[Message], current: int) -> str | None:
+    async def _menu(
+        self, session: AgiSession, messages: list[AlertAudio], current: int
+    ) -> str | None:
         language = messages[current].language
         digit = await self._play(session, self._prompt(language, "menu"), MENU_KEYS)
         for other in messages:
@@ -180,7 +175,7 @@ class AlertCall:
         return digit or await session.wait_for_digit(MENU_WAIT_SECONDS)
 
     async def _play_message(
-        self, session: AgiSession, account: CallAccount, message: Message, escape: str
+        self, session: AgiSession, account: CallAccount, message: AlertAudio, escape: str
     ) -> str | None:
         playback = await session.stream_file(message.sound_name, escape)
         played = playback.endpos / SAMPLE_RATE
@@ -212,8 +207,8 @@ class AlertCall:
         return AlertCall._finished(account)
 
     async def _save(self, account: CallAccount) -> None:
-        await self.pool.execute(
-            QUERIES["voice.record_progress"],
+        await voice_store.record_progress(
+            self.pool,
             account.attempt_id,
             account.keys,
             account.message_seconds,

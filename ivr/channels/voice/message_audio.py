@@ -8,9 +8,10 @@ from pathlib import Path
 
 import asyncpg
 
-from ivr.audio import AudioError, convert_for_phone, speak
-from ivr.storage.queries import QUERIES
-from ivr.voice.sounds import PbxSounds
+from ivr.channels.voice.audio import AudioError, convert_for_phone, speak
+from ivr.channels.voice.sounds import PbxSounds
+from ivr.storage import voice as voice_store
+from ivr.storage.voice import AlertAudio
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +26,21 @@ async def prepare_alert_audio(
     language when one cannot be made; nothing is launched without its audio.
     """
     made: dict[str, float] = {}
-    for row in await pool.fetch(QUERIES["voice.voice_contents"], alert_id):
-        language = row["language"]
+    for content in await voice_store.voice_contents(pool, alert_id):
+        language = content.language
         name = sounds.alert_message(alert_id, language)
         target = sounds.host(name).with_suffix(".wav")
         try:
-            if row["voice_recording"]:
-                source = recording_path(recordings_dir, row["voice_recording"])
+            if content.voice_recording:
+                source = recording_path(recordings_dir, content.voice_recording)
                 seconds = await convert_for_phone(source, target)
                 kind = "recording"
             else:
-                seconds = await speak(row["voice_text"], language, target)
+                seconds = await speak(content.voice_text or "", language, target)
                 kind = "speech"
         except AudioError as error:
             raise AudioError(f"alert {alert_id}, language {language}: {error}") from error
-        await pool.execute(
-            QUERIES["voice.save_audio"], alert_id, language, str(name), seconds, kind
-        )
+        await voice_store.save_audio(pool, alert_id, AlertAudio(language, str(name), seconds), kind)
         made[language] = seconds
         log.info(
             "alert audio ready",

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from aiohttp import web
 
-from ivr.storage.queries import QUERIES
+from ivr.storage import web_sessions
 
 COOKIE_PATH = "/admin/"
 
@@ -78,46 +78,34 @@ class SessionStore:
         token_hash = self.token_hash(token)
         csrf_token = secrets.token_urlsafe(32)
         lifetime = self.policy.absolute if staff else self.policy.anonymous
-        row = await self._pool.fetchrow(
-            QUERIES["web_sessions.create"],
-            token_hash,
-            staff.id if staff else None,
-            csrf_token,
-            lifetime,
+        created_at, expires_at = await web_sessions.create(
+            self._pool, token_hash, staff.id if staff else None, csrf_token, lifetime
         )
-        assert row is not None
-        return token, Session(token_hash, csrf_token, row["created_at"], row["expires_at"], staff)
+        return token, Session(token_hash, csrf_token, created_at, expires_at, staff)
 
     async def load(self, token: str) -> Session | None:
         """The live session for this token, or None (unknown, expired, idle, disabled)."""
         if not token or len(token) > 100:
             return None
-        row = await self._pool.fetchrow(
-            QUERIES["web_sessions.touch"], self.token_hash(token), self.policy.idle
-        )
+        row = await web_sessions.touch(self._pool, self.token_hash(token), self.policy.idle)
         if row is None:
             return None
         staff = None
-        if row["staff_id"] is not None:
-            if row["disabled"]:
-                await self.end(row["token_hash"])
+        if row.staff is not None:
+            if row.staff.disabled:
+                await self.end(row.token_hash)
                 return None
-            staff = Staff(row["staff_id"], row["email"], row["display_name"], row["role"])
-        return Session(
-            row["token_hash"], row["csrf_token"], row["created_at"], row["expires_at"], staff
-        )
+            staff = Staff(row.staff.id, row.staff.email, row.staff.display_name, row.staff.role)
+        return Session(row.token_hash, row.csrf_token, row.created_at, row.expires_at, staff)
 
     async def end(self, token_hash: bytes) -> None:
-        await self._pool.execute(QUERIES["web_sessions.delete"], token_hash)
+        await web_sessions.delete(self._pool, token_hash)
 
     async def purge_expired(self) -> None:
-        await self._pool.execute(QUERIES["web_sessions.purge_expired"], self.policy.idle)
+        await web_sessions.purge_expired(self._pool, self.policy.idle)
 
     async def count_active(self) -> int:
-        count: int = await self._pool.fetchval(
-            QUERIES["web_sessions.count_active"], self.policy.idle
-        )
-        return count
+        return await web_sessions.count_active(self._pool, self.policy.idle)
 
     def set_cookie(self, response: web.StreamResponse, token: str) -> None:
         response.set_cookie(

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ivr.asterisk.layout import InstanceLayout
-
 
 @dataclass(frozen=True)
 class PbxSounds:
@@ -29,8 +27,3 @@ class PbxSounds:
     def alert_message(self, alert_id: int, language: str) -> PurePosixPath:
         """The alert's message in ``language``, without suffix."""
         return self.sounds_dir / "alerts" / f"alert-{alert_id}-{language}"
-
-
-def product_sounds(root: Path, instance: str) -> PbxSounds:
-    """The sounds directory of the product's Asterisk instance ``instance``."""
-    return PbxSounds(root, InstanceLayout(root, instance).sounds_dir)

@@ -14,14 +14,17 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ivr.passwords import hash_password, needs_rehash, verify_password
-from ivr.storage.queries import QUERIES
-from ivr.web import audit
+from ivr.accounts.passwords import hash_password, needs_rehash, verify_password
+from ivr.storage import audit
+from ivr.storage import staff as staff_store
+from ivr.web.admin.audit import record_action
+from ivr.web.admin.keys import SESSION, SESSIONS, THROTTLE
 from ivr.web.admin.render import render
+from ivr.web.admin.sessions import Session, Staff
+from ivr.web.client import client_address
 from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
 from ivr.web.i18n import pick_language
-from ivr.web.keys import DECOY_HASH, LANGUAGE, POOL, SESSION, SESSIONS, THROTTLE
-from ivr.web.sessions import Session, Staff
+from ivr.web.keys import CSRF_TOKEN, DECOY_HASH, LANGUAGE, POOL
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Attach the live session (or None) and the interface language to the request."""
     store = request.config_dict[SESSIONS]
     token = request.cookies.get(store.policy.cookie_name, "")
-    request[SESSION] = await store.load(token) if token else None
+    session = await store.load(token) if token else None
+    request[SESSION] = session
+    request[CSRF_TOKEN] = session.csrf_token if session else None
     request[LANGUAGE] = pick_language(request.cookies.get(LANGUAGE_COOKIE))
     return await handler(request)
 
@@ -89,7 +94,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = str(form.get("email", ""))[:MAX_FIELD_LENGTH].strip()
     password = str(form.get("password", ""))[:MAX_FIELD_LENGTH]
-    address = audit.client_address(request)
+    address = client_address(request)
     pool = request.config_dict[POOL]
     throttle = request.config_dict[THROTTLE]
 
@@ -99,37 +104,38 @@ async def login(request: web.Request) -> web.StreamResponse:
             request, "login.html", status=429, email=email, error="login.throttled", notice=""
         )
 
-    row = await pool.fetchrow(QUERIES["staff.get_by_email"], email) if email else None
-    if row is None:
+    account = await staff_store.find_login(pool, email) if email else None
+    if account is None:
         await request.config_dict[DECOY_HASH].verify(password)
         accepted = False
     else:
-        accepted = await verify_password(row["password_hash"], password) and not row["disabled"]
+        accepted = await verify_password(account.password_hash, password)
+        accepted = accepted and not account.disabled
 
-    if not accepted or row is None:
+    if not accepted or account is None:
         await throttle.record_failure(email, address)
         await audit.record(
             pool,
-            staff_id=row["id"] if row else None,
+            staff_id=account.id if account else None,
             action="login.failed",
             client_address=address,
         )
         return render(request, "login.html", email=email, error="login.failed", notice="")
 
-    if needs_rehash(row["password_hash"]):
-        await pool.execute(QUERIES["staff.rehash"], row["id"], await hash_password(password))
-        log.info("password rehashed with current parameters", extra={"staff_id": row["id"]})
+    if needs_rehash(account.password_hash):
+        await staff_store.rehash(pool, account.id, await hash_password(password))
+        log.info("password rehashed with current parameters", extra={"staff_id": account.id})
     await throttle.clear_account(email)
-    await pool.execute(QUERIES["staff.record_login"], row["id"])
+    await staff_store.record_login(pool, account.id)
 
     store = request.config_dict[SESSIONS]
     old = request[SESSION]
     if old is not None:
         await store.end(old.token_hash)
-    staff = Staff(row["id"], row["email"], row["display_name"], row["role"])
+    staff = Staff(account.id, account.email, account.display_name, account.role)
     token, session = await store.create(staff)
     request[SESSION] = session
-    await audit.record_action(request, "login.succeeded")
+    await record_action(request, "login.succeeded")
     log.info("staff signed in", extra={"staff_id": staff.id})
     response = see_other(DASHBOARD_PATH)
     store.set_cookie(response, token)
@@ -141,7 +147,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     store = request.config_dict[SESSIONS]
     if session is not None:
         if session.staff is not None:
-            await audit.record_action(request, "logout")
+            await record_action(request, "logout")
         await store.end(session.token_hash)
     response = see_other(LOGIN_PATH + "?bye=1")
     store.clear_cookie(response)

@@ -13,16 +13,16 @@ class CallRegistry:
         self._finished: dict[str, asyncio.Event] = {}
 
     @contextmanager
-    def running(self, channel_id: str) -> Iterator[None]:
-        done = self._finished.setdefault(channel_id, asyncio.Event())
+    def running(self, reference: str) -> Iterator[None]:
+        done = self._finished.setdefault(reference, asyncio.Event())
         try:
             yield
         finally:
             done.set()
 
-    async def wait_finished(self, channel_id: str, within: float) -> bool:
-        """True once the flow of ``channel_id`` ended (False: not started, or too slow)."""
-        done = self._finished.get(channel_id)
+    async def wait_finished(self, reference: str, within: float) -> bool:
+        """True once the flow of ``reference`` ended (False: not started, or too slow)."""
+        done = self._finished.get(reference)
         if done is None:
             return False
         try:
@@ -32,5 +32,5 @@ class CallRegistry:
             return False
         return True
 
-    def forget(self, channel_id: str) -> None:
-        self._finished.pop(channel_id, None)
+    def forget(self, reference: str) -> None:
+        self._finished.pop(reference, None)

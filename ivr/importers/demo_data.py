@@ -20,9 +20,8 @@ from ivr.domain.alerts import Channel, Language
 from ivr.domain.errors import DomainError
 from ivr.domain.sectors import Community, Sector, StreetSegment, street_key
 from ivr.storage import people
-from ivr.storage.executor import Connection, Executor
+from ivr.storage.executor import Connection
 from ivr.storage.people import Address
-from ivr.storage.queries import QUERIES
 from ivr.storage.sectors import save_sectors
 
 log = logging.getLogger(__name__)
@@ -101,15 +100,10 @@ class DemoSummary:
     emails: int
 
 
-async def has_residents(db: Executor) -> bool:
-    exists: bool = await db.fetchval(QUERIES["people.any_household"])
-    return exists
-
-
 async def load_demo_data(pool: asyncpg.Pool, seed: int = 418) -> DemoSummary:
     """Load the demo into an empty database (sectors may exist; residents may not)."""
     async with pool.acquire() as conn, conn.transaction():
-        if await has_residents(conn):
+        if await people.has_households(conn):
             raise DomainError(
                 "La base contient déjà des résidents; les données de démonstration ne sont "
                 "chargées que dans une base vide.",

@@ -1,8 +1,8 @@
 """The voice channel: one attempt is one outbound call over the carrier trunk.
 
-The call is originated over AMI with our own ChannelId (``ivr-<delivery>-<attempt>``)
-into the dialplan's ``ivr-alert`` context, which runs answering-machine detection and
-hands the call to the FastAGI alert flow. The Hangup event's Q.850 cause tells why an
+The call is originated over AMI with the attempt's reference (``ivr-<delivery>-<attempt>``)
+as its ChannelId, into the dialplan's ``ivr-alert`` context, which runs answering-machine
+detection and hands the call to the FastAGI alert flow. The Hangup event's Q.850 cause tells why an
 unanswered call failed; the flow's own account tells what an answered one achieved.
 """
 
@@ -24,15 +24,18 @@ from ivr.asterisk.ami import (
     OriginateRequest,
     trunk_channel,
 )
-from ivr.dispatch.queue import AttemptResult, Claim
+from ivr.channels.voice.call_registry import CallRegistry
+from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.domain.call_outcome import unanswered_outcome
 from ivr.domain.outcomes import Outcome
-from ivr.storage.queries import QUERIES
-from ivr.voice.call_registry import CallRegistry
+from ivr.storage import voice as voice_store
 
 log = logging.getLogger(__name__)
 
 ALERT_CONTEXT = "ivr-alert"
+REFERENCE_PREFIX = "ivr-"
+"""Every attempt reference starts so (the claim query makes them); the PBX's other
+channels (inbound calls, the trunk's side of a call) are not ours to follow."""
 HANGUP_EVENT_WAIT = 5.0
 FLOW_FINISH_WAIT = 5.0
 AMI_RECONNECT_WAIT = 60.0
@@ -86,9 +89,15 @@ class VoiceSender:
         self.max_call_seconds = max_call_seconds
 
     async def deliver(self, claim: Claim) -> AttemptResult:
+        try:
+            channel = trunk_channel(dial_string(claim.address))
+        except UndialableNumber as error:
+            # Nothing to retry: the number itself is wrong. The contact is flagged.
+            log.warning("number cannot be dialed", extra={"reference": claim.reference})
+            return AttemptResult(Outcome.UNDELIVERABLE, detail=str(error)[:300])
         request = OriginateRequest(
-            channel_id=claim.channel_id,
-            channel=trunk_channel(dial_string(claim.address)),
+            channel_id=claim.reference,
+            channel=channel,
             timeout_seconds=self.ring_timeout,
             context=ALERT_CONTEXT,
             caller_id=self.caller_id,
@@ -98,12 +107,12 @@ class VoiceSender:
         await self.ami.wait_connected(AMI_RECONNECT_WAIT)
         connection = self.ami.connections
         started = loop.time()
-        async with self.ami.watch(claim.channel_id) as events:
+        async with self.ami.watch(claim.reference) as events:
             try:
                 result = await self.ami.originate(request)
             except OriginateOutcomeUnknown as error:
                 # The call may exist: never dial again blindly; wait for it to end.
-                log.warning("originate outcome unknown", extra={"channel_id": claim.channel_id})
+                log.warning("originate outcome unknown", extra={"reference": claim.reference})
                 return await self._after_unknown(claim, events, connection, str(error))
             if not result.answered:
                 hangup = await self._hangup_event(events, HANGUP_EVENT_WAIT)
@@ -126,23 +135,16 @@ class VoiceSender:
             detail="" if hangup is not None else "no hangup event",
         )
 
-    async def live_channel_ids(self) -> set[str]:
-        """ChannelIds of our calls that Asterisk still has (for reclaiming)."""
-        # Status needs only the 'call' privilege (CoreShowChannels needs 'reporting').
-        reply = await self.ami.action({"Action": "Status"})
-        messages = reply if isinstance(reply, list) else [reply]
-        return {
-            str(m.get("Uniqueid"))
-            for m in messages
-            if m.get("Event") == "Status" and str(m.get("Uniqueid", "")).startswith("ivr-")
-        }
+    async def live_references(self) -> set[str]:
+        """References of our calls that Asterisk still has (their ChannelIds)."""
+        return await self.ami.live_channel_ids(REFERENCE_PREFIX)
 
     async def _after_unknown(
         self, claim: Claim, events: CallEvents, connection: int, detail: str
     ) -> AttemptResult:
         hangup = await self._call_end(events, connection, self.max_call_seconds)
-        flow = await self.pool.fetchrow(QUERIES["voice.flow_result"], claim.attempt_id)
-        if flow is not None and flow["answered_at"] is not None:
+        flow = await voice_store.flow_result(self.pool, claim.attempt_id)
+        if flow is not None and flow.answered:
             return AttemptResult(await self._flow_outcome(claim), hangup_cause=hangup_cause(hangup))
         return AttemptResult(Outcome.FAILED, hangup_cause=hangup_cause(hangup), detail=detail[:300])
 
@@ -158,9 +160,9 @@ class VoiceSender:
             if self.ami.connections == connection and self.ami.connected:
                 continue  # no events were missed: keep waiting for the Hangup
             with contextlib.suppress(AmiError, TimeoutError):
-                if events.channel_id not in await self.live_channel_ids():
+                if events.channel_id not in await self.live_references():
                     log.info(
-                        "call ended while AMI was away", extra={"channel_id": events.channel_id}
+                        "call ended while AMI was away", extra={"reference": events.channel_id}
                     )
                     return None
         return None
@@ -173,11 +175,11 @@ class VoiceSender:
 
     async def _flow_outcome(self, claim: Claim) -> Outcome:
         """The call flow's outcome, once it finished writing it."""
-        await self.registry.wait_finished(claim.channel_id, FLOW_FINISH_WAIT)
-        self.registry.forget(claim.channel_id)
-        flow = await self.pool.fetchrow(QUERIES["voice.flow_result"], claim.attempt_id)
-        if flow is None or flow["outcome"] is None:
+        await self.registry.wait_finished(claim.reference, FLOW_FINISH_WAIT)
+        self.registry.forget(claim.reference)
+        flow = await voice_store.flow_result(self.pool, claim.attempt_id)
+        if flow is None or flow.outcome is None:
             # Answered, but the flow never ran or never got far (a hang-up during
             # detection): the person did not hear the message.
             return Outcome.HUNG_UP_DURING_MESSAGE
-        return Outcome(flow["outcome"])
+        return Outcome(flow.outcome)

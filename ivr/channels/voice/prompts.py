@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.audio import convert_for_phone, speak
+from ivr.channels.voice.audio import convert_for_phone, speak
 
 log = logging.getLogger(__name__)
 

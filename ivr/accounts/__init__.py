@@ -1,0 +1,2 @@
+"""Accounts and their secrets: staff accounts and password hashing (the residents'
+portal accounts will stand beside them)."""

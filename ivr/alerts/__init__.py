@@ -1,0 +1,2 @@
+"""Application services on alerts shared by the command line and the web pages: launch,
+cancel, test send."""

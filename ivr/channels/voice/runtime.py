@@ -1,0 +1,122 @@
+"""The voice channel at run time: the product's Asterisk (when this process manages it),
+prompts installed, the FastAGI server with the call flows, the AMI connection, and the
+dispatch engine that places the calls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from ivr.asterisk.ami import AmiClient
+from ivr.asterisk.fastagi_server import FastAgiServer
+from ivr.channels.voice.call_registry import CallRegistry
+from ivr.channels.voice.flows.alert_call import AlertCall
+from ivr.channels.voice.pbx import product_asterisk, product_sounds
+from ivr.channels.voice.prompts import LANGUAGES, available_prompts, install_prompts
+from ivr.channels.voice.sender import VoiceSender
+from ivr.channels.voice.sounds import PbxSounds
+from ivr.config import Settings
+from ivr.dispatch.engine import DispatchEngine, engine_owner_id
+from ivr.dispatch.queue import DispatchQueue
+from ivr.domain.outcomes import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class VoiceRuntime:
+    sounds: PbxSounds
+    ami: AmiClient
+    fastagi: FastAgiServer
+    engine: DispatchEngine
+    engine_task: asyncio.Task[None]
+    """Ends only if the engine fails (it runs until cancelled)."""
+
+    def health(self) -> Mapping[str, bool]:
+        return {
+            "ami": self.ami.connected,
+            "fastagi": self.fastagi.listening,
+            "engine": not self.engine_task.done(),
+        }
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(settings.retry_count, timedelta(seconds=settings.retry_delay_seconds))
+
+
+def ami_client(settings: Settings) -> AmiClient:
+    """A client of the product's AMI whose calls show the settings' caller ID."""
+    return AmiClient(
+        settings.ami_host,
+        settings.ami_port,
+        settings.ami_user,
+        settings.ami_secret,
+        caller_id=f'"{settings.caller_id_name}" <{settings.caller_id_number}>',
+    )
+
+
+@contextlib.asynccontextmanager
+async def managed_asterisk(settings: Settings) -> AsyncIterator[None]:
+    """The product's Asterisk, its configuration rendered from ``settings``."""
+    process = product_asterisk(settings)
+    seconds = await asyncio.to_thread(process.start)
+    log.info(
+        "asterisk started", extra={"instance": process.layout.name, "boot_s": round(seconds, 2)}
+    )
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(process.stop)
+
+
+@contextlib.asynccontextmanager
+async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[VoiceRuntime]:
+    """Run the voice channel while the block runs."""
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.asterisk_managed:
+            await stack.enter_async_context(managed_asterisk(settings))
+        sounds = product_sounds(settings)
+        prompts_dir = sounds.host(sounds.prompts_dir)
+        await install_prompts(settings.sounds_dir, prompts_dir)
+        prompts = {language: available_prompts(prompts_dir, language) for language in LANGUAGES}
+        registry = CallRegistry()
+        fastagi = FastAgiServer({"alert": AlertCall(pool, sounds, prompts, registry)})
+        await fastagi.start(settings.fastagi_host, settings.fastagi_port)
+        stack.push_async_callback(fastagi.close, 1.0)
+        ami = await stack.enter_async_context(ami_client(settings))
+        sender = VoiceSender(
+            ami,
+            pool,
+            registry,
+            caller_id_name=settings.caller_id_name,
+            caller_id_number=settings.caller_id_number,
+            ring_timeout=settings.ring_timeout_seconds,
+        )
+        queue = DispatchQueue(
+            pool,
+            channel="voice",
+            owner=engine_owner_id(),
+            policy=retry_policy(settings),
+            lease_seconds=LEASE_SECONDS,
+        )
+        engine = DispatchEngine(
+            queue,
+            sender,
+            max_in_flight=settings.max_concurrent_calls,
+            starts_per_second=settings.calls_per_second,
+        )
+        task = asyncio.create_task(engine.run(), name="voice-dispatch")
+        try:
+            yield VoiceRuntime(sounds, ami, fastagi, engine, task)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

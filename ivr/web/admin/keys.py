@@ -1,0 +1,13 @@
+"""Typed keys of the staff site (its sub-application) and of its requests."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ivr.web.admin.sessions import Session, SessionStore
+from ivr.web.ratelimit import LoginThrottle
+
+SESSIONS = web.AppKey("admin_sessions", SessionStore)
+THROTTLE = web.AppKey("admin_throttle", LoginThrottle)
+
+SESSION: web.RequestKey[Session | None] = web.RequestKey("admin_session")
