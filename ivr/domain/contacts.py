@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+from email_validator import EmailNotValidError, validate_email
+
 from ivr.domain.alerts import Channel
-from ivr.domain.errors import DomainError
+from ivr.domain.errors import DomainError, shown
 
 ContactKind = Literal["phone", "email"]
 Source = Literal["directory", "portal", "staff"]
-_EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+MAX_EMAIL_LENGTH = 254
 
 
 def parse_email(raw: str) -> str:
-    """The address, trimmed; a DomainError if it cannot be an email address."""
+    """The address, trimmed and normalized (domain in lower case, in its ASCII form); a
+    DomainError if it is not a valid address. The one email rule of the product (staff,
+    residents, imports), checked with email-validator without looking up the domain.
+
+    Non-ASCII characters before the @ are refused: they need SMTPUTF8 all along the
+    way, which alerts must not depend on."""
     text = raw.strip()
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
-        raise DomainError(
-            f"« {text[:60]} » n'est pas une adresse courriel valide.",
-            f"'{text[:60]}' is not a valid email address.",
+    try:
+        if len(text) > MAX_EMAIL_LENGTH:
+            raise EmailNotValidError("too long")
+        return str(
+            validate_email(text, check_deliverability=False, allow_smtputf8=False).ascii_email
         )
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    except EmailNotValidError:
+        raise DomainError(
+            f"« {shown(text)} » n'est pas une adresse courriel valide.",
+            f"'{shown(text)}' is not a valid email address.",
+        ) from None
 
 
 def kind_for(channel: Channel) -> ContactKind:

@@ -20,3 +20,9 @@ class DomainError(ValueError):
     def in_language(self, language: str) -> str:
         """The message in ``language`` ("en"), French otherwise."""
         return self.en if language == "en" else self.fr
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """What someone typed, fit to quote in a message: one line, printable, bounded."""
+    visible = "".join(c if c.isprintable() else "?" for c in text[:limit])
+    return visible + ("…" if len(text) > limit else "")

@@ -19,6 +19,7 @@ from ivr.web.admin.routes import admin_app
 from ivr.web.admin.sessions import SessionPolicy
 from ivr.web.decoy import DecoyHash
 from ivr.web.health import healthz
+from ivr.web.input_guard import input_guard
 from ivr.web.keys import DECOY_HASH, HEALTH_PROBES, POOL, SETTINGS, HealthProbes
 from ivr.web.ratelimit import ThrottlePolicy
 from ivr.web.security_headers import STATIC_PREFIX, add_security_headers
@@ -39,7 +40,7 @@ def create_app(
     ivr.web.health); policies default to the documented values (tests shorten them)."""
     # Without a configured key, a random one: sessions then end when the server restarts.
     key = settings.secret_key.encode() if settings.secret_key else secrets.token_bytes(32)
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=256 * 1024, middlewares=[input_guard])
     app[SETTINGS] = settings
     app[POOL] = pool
     app[DECOY_HASH] = DecoyHash()

@@ -25,6 +25,7 @@ from ivr.web.client import client_address
 from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
 from ivr.web.i18n import LANGUAGES
 from ivr.web.keys import LANGUAGE, POOL
+from ivr.web.redirects import same_site_path
 
 RECENT_AUDIT_ENTRIES = 25
 
@@ -154,10 +155,8 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     language = request.match_info["language"]
     if language not in LANGUAGES:
         raise web.HTTPNotFound()
-    back = request.query.get("next", "/admin/")
-    # Only a path of this site: no open redirect ("//evil", "https://...", "\\evil").
-    if not back.startswith("/admin/") or back.startswith("//") or "\\" in back:
-        back = "/admin/"
+    # Only a path of this site: no open redirect, no header injection.
+    back = same_site_path(request.query.get("next", ""), within="/admin/", fallback="/admin/")
     response = see_other(back)
     response.set_cookie(
         LANGUAGE_COOKIE, language, path="/", max_age=365 * 86400, httponly=True, samesite="Lax"
