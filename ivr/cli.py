@@ -78,8 +78,33 @@ async def _launch_alert(settings: Settings, args: argparse.Namespace) -> int:
 
     async with open_database(settings) as pool:
         staff_id = await _staff_id(pool, args.staff)
-        created = await launch_alert(pool, settings, args.alert_id, staff_id)
-    print(f"alert {args.alert_id} launched: {created} deliveries")
+        launched = await launch_alert(pool, settings, args.alert_id, staff_id)
+    print(f"alert {args.alert_id} launched: {launched.created} deliveries")
+    _warn_unavailable(launched.unavailable, settings, "ended at once as channel_unavailable")
+    return 0
+
+
+def _warn_unavailable(unavailable: dict[str, int], settings: Settings, fate: str) -> None:
+    for channel, count in sorted(unavailable.items()):
+        print(
+            f"warning: {count} deliveries on {channel}, which is not in service here "
+            f"(IVR_CHANNELS={','.join(settings.channels)}): {fate}",
+            file=sys.stderr,
+        )
+
+
+async def _preview_alert(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage.audience import preview
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        shown = await preview(pool, args.alert_id, limit=1, in_service=settings.channels)
+    print(f"alert {args.alert_id}: {shown.total()} deliveries if launched now")
+    print(f"{'sector':<16} {'channel':<8} {'deliveries':>10}")
+    for count in shown.counts:
+        print(f"{count.sector_code or '-':<16} {count.channel:<8} {count.deliveries:>10}")
+    print(f"people concerned with no usable contact: {shown.unreachable_total}")
+    _warn_unavailable(shown.unavailable(), settings, "they would end as channel_unavailable")
     return 0
 
 
@@ -199,6 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument("alert_id", type=int)
     launch.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who launches")
     launch.set_defaults(handler=_launch_alert)
+
+    preview = commands.add_parser(
+        "preview-alert",
+        help="what launching an alert now would send, per sector and channel (counts only)",
+    )
+    preview.add_argument("alert_id", type=int)
+    preview.set_defaults(handler=_preview_alert)
 
     cancel = commands.add_parser(
         "cancel-alert", help="cancel an alert: its pending calls and messages stop at once"

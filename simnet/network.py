@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ivr.asterisk.config_render import asterisk_ids, prepare_instance
 from ivr.asterisk.layout import InstanceLayout
-from ivr.asterisk.process import AsteriskProcess
+from ivr.asterisk.process import AsteriskProcess, start_owned
 from ivr.channels.voice.pbx import PRODUCT_TEMPLATES
 from ivr.config import Settings
 from simnet.calllog import PhoneCall, read_calls
@@ -112,16 +112,32 @@ class PhoneNetwork:
         make_network_sounds(self.layout)
 
     def start(self) -> float:
-        """Prepare and start the network; return its boot time in seconds."""
+        """Prepare and start the network; return its boot time in seconds.
+
+        Each number's call count starts from zero, so "busy twice, then answers" is
+        busy twice again after a restart (the counts live in the root's astdb)."""
         self.prepare()
-        return self.process.start()
+        seconds = self.process.start()
+        self.forget_call_counts()
+        return seconds
+
+    async def start_owned(self) -> float:
+        """``start`` from the event loop, the instance owned by this program (see
+        ivr.asterisk.process.start_owned)."""
+        await asyncio.to_thread(self.prepare)
+        seconds = await start_owned(self.process)
+        await asyncio.to_thread(self.forget_call_counts)
+        return seconds
 
     def stop(self) -> None:
         self.process.stop()
 
+    def forget_call_counts(self) -> None:
+        self.process.rx(f"database deltree {STATE_FAMILY}")
+
     def reset(self) -> None:
         """Forget every number's call count and empty the call log."""
-        self.process.rx(f"database deltree {STATE_FAMILY}")
+        self.forget_call_counts()
         os.truncate(self.call_log, 0)
 
     def call_pbx(self, number: str, sound: str = "allo") -> None:

@@ -29,11 +29,13 @@ async def prepare_audio(pool: asyncpg.Pool, settings: Settings, alert_id: int) -
     )
 
 
-async def launch_alert(pool: asyncpg.Pool, settings: Settings, alert_id: int, staff_id: int) -> int:
-    """approved → sending; returns the number of deliveries created."""
+async def launch_alert(
+    pool: asyncpg.Pool, settings: Settings, alert_id: int, staff_id: int
+) -> alerts.Launch:
+    """approved → sending on the channels this installation runs (``IVR_CHANNELS``)."""
     await prepare_audio(pool, settings, alert_id)
     async with pool.acquire() as conn:
-        return await alerts.launch(conn, alert_id, staff_id)
+        return await alerts.launch(conn, alert_id, staff_id, settings.channels)
 
 
 async def cancel_alert(pool: asyncpg.Pool, alert_id: int, staff_id: int) -> int:

@@ -2,9 +2,14 @@
 within a cap on attempts in flight (the trunk's channels) and a start rate.
 
 ``NOTIFY ivr_dispatch`` only wakes it; polling (and the time of the next due retry)
-guarantees progress when a notification is missed. Leases are renewed by a heartbeat;
-deliveries whose engine stopped are reclaimed, except attempts the channel says are
-still under way (calls still live on the PBX).
+guarantees progress when a notification is missed. Leases are renewed by a heartbeat.
+Deliveries of an engine that stopped are taken over: at once when that engine was a
+process of this machine that is gone, otherwise when its lease expires. An attempt the
+channel says is still under way (a call still live on the PBX) is adopted and followed
+to its end; the others are closed with what was recorded and retried by the policy.
+
+The database may go away (a restart, an outage): an attempt's outcome is kept until it
+can be written, so nothing is lost and nothing is sent twice because of it.
 """
 
 from __future__ import annotations
@@ -16,18 +21,32 @@ import os
 import secrets
 import socket
 
+import asyncpg
+
 from ivr.dispatch.pacing import StartPacer
 from ivr.dispatch.queue import WAKE_CHANNEL, DispatchQueue
 from ivr.dispatch.sender import AttemptResult, Claim, Sender
 from ivr.domain.outcomes import Outcome
-from ivr.storage.database import DATABASE_ERRORS
+from ivr.processes import pid_alive
+from ivr.storage.database import DATABASE_ERRORS, persistently
 
 log = logging.getLogger(__name__)
 
 
 def engine_owner_id() -> str:
-    """A lease owner name unique to this process start."""
+    """A lease owner name unique to this process start: ``host-pid-random``."""
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def dead_local_owners(owners: list[str]) -> list[str]:
+    """The owners that were processes of this machine and are gone."""
+    host = socket.gethostname()
+    dead = []
+    for owner in owners:
+        owner_host, _, rest = owner.rpartition("-")[0].rpartition("-")
+        if owner_host == host and rest.isdigit() and not pid_alive(int(rest)):
+            dead.append(owner)
+    return dead
 
 
 class DispatchEngine:
@@ -49,6 +68,7 @@ class DispatchEngine:
         self.reclaim_interval = reclaim_interval
         self.in_flight = 0
         self._wake = asyncio.Event()
+        self._tasks: asyncio.TaskGroup | None = None
 
     async def run(self) -> None:
         """Run until cancelled; attempts in flight are cancelled with it."""
@@ -57,20 +77,25 @@ class DispatchEngine:
             extra={"channel": self.queue.channel, "owner": self.queue.owner},
         )
         async with asyncio.TaskGroup() as tasks:
+            self._tasks = tasks
             tasks.create_task(self._heartbeat_loop())
             tasks.create_task(self._listen_loop())
             tasks.create_task(self._reclaim_loop())
-            await self._dispatch_loop(tasks)
+            await self._dispatch_loop()
 
-    async def _dispatch_loop(self, tasks: asyncio.TaskGroup) -> None:
+    def _start(self, claim: Claim, *, adopted: bool = False) -> None:
+        assert self._tasks is not None
+        self.in_flight += 1
+        self._tasks.create_task(self._attempt(claim, adopted=adopted))
+
+    async def _dispatch_loop(self) -> None:
         while True:
             self._wake.clear()
             try:
                 claims = await self._claim_what_fits()
                 for claim in claims:
                     await self.pacer.wait_turn()
-                    self.in_flight += 1
-                    tasks.create_task(self._attempt(claim))
+                    self._start(claim)
                 if claims:
                     continue
                 timeout = await self._idle_timeout()
@@ -95,7 +120,7 @@ class DispatchEngine:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _attempt(self, claim: Claim) -> None:
+    async def _attempt(self, claim: Claim, *, adopted: bool = False) -> None:
         fields = {
             "delivery_id": claim.delivery_id,
             "alert_id": claim.alert_id,
@@ -103,20 +128,29 @@ class DispatchEngine:
         }
         try:
             try:
-                result = await self.sender.deliver(claim)
+                if adopted:
+                    result = await self.sender.follow(claim)
+                else:
+                    result = await self.sender.deliver(claim)
             except Exception as error:
                 log.exception("attempt failed", extra=fields)
                 result = AttemptResult(
                     Outcome.FAILED, detail=f"{type(error).__name__}: {error}"[:300]
                 )
-            step = await self.queue.finish(claim, result)
-            await self.queue.complete_finished_alerts()
+            # Written however long the database is away: the lease is renewed once it
+            # is back, so no other engine takes this delivery meanwhile (one that does
+            # after a long outage is refused by the lease check).
+            step = await persistently(
+                lambda: self.queue.finish(claim, result), what="record the attempt"
+            )
+            await persistently(self.queue.complete_finished_alerts, what="complete alerts")
             log.info(
                 "attempt ended",
                 extra={**fields, "outcome": result.outcome.value, "next": type(step).__name__},
             )
         except DATABASE_ERRORS as error:
-            # The lease expires and the delivery is reclaimed: retried, never lost.
+            # Not an outage (those are waited out) but a refusal: the lease expires and
+            # the delivery is reclaimed, retried within the policy.
             log.error("could not record attempt", extra={**fields, "error": str(error)})
         finally:
             self.in_flight -= 1
@@ -134,7 +168,12 @@ class DispatchEngine:
         while True:
             try:
                 live = await self.sender.live_references()
-                if await self.queue.reclaim_expired(live):
+                dead = dead_local_owners(await self.queue.other_owners())
+                reclaimed = await self.queue.reclaim(live, dead)
+                for claim in reclaimed.adopted:
+                    self._start(claim, adopted=True)
+                if reclaimed.closed:
+                    await self.queue.complete_finished_alerts()
                     self._wake.set()
             except DATABASE_ERRORS as error:
                 log.warning("reclaim failed", extra={"error": str(error)})
@@ -155,8 +194,10 @@ class DispatchEngine:
                     try:
                         await lost.wait()
                     finally:
-                        if not conn.is_closed():
-                            await conn.remove_listener(WAKE_CHANNEL, on_notify)
+                        # A lost connection is already back in the pool: nothing to undo.
+                        with contextlib.suppress(asyncpg.InterfaceError):
+                            if not conn.is_closed():
+                                await conn.remove_listener(WAKE_CHANNEL, on_notify)
             except DATABASE_ERRORS as error:
                 log.warning("listen connection lost", extra={"error": str(error)})
             await asyncio.sleep(self.poll_interval)

@@ -7,7 +7,7 @@ Every state change is guarded by the lease owner, so an engine that lost its lea
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import asyncpg
 
@@ -18,19 +18,22 @@ from ivr.storage.queries import QUERIES
 
 log = logging.getLogger(__name__)
 
+_CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
+
 WAKE_CHANNEL = "ivr_dispatch"
 """``NOTIFY ivr_dispatch`` wakes the engines (launch, cancel, new retries)."""
 
 
 @dataclass(frozen=True)
-class OrphanAttempt:
-    """The open attempt of a delivery whose lease expired (its engine stopped)."""
+class Reclaimed:
+    """What one reclaim round did with the deliveries of engines that stopped."""
 
-    delivery_id: int
-    attempt_id: int
-    attempt_number: int
-    reference: str
-    recorded_outcome: Outcome | None
+    closed: list[Claim]
+    """Attempts that had ended: closed with what their channel recorded (``failed`` if
+    nothing), and scheduled by the retry policy."""
+    adopted: list[Claim]
+    """Attempts still under way (a call still live on the PBX): now leased by this
+    engine, which follows each to its end."""
 
 
 class DispatchQueue:
@@ -71,48 +74,49 @@ class DispatchQueue:
             await self._apply(conn, claim.delivery_id, result.outcome, step)
         return step
 
-    async def reclaim_expired(self, live_references: set[str]) -> list[OrphanAttempt]:
-        """Close the attempts of deliveries whose engine stopped, unless the call is
-        still live on the PBX, and schedule them by the retry policy.
+    async def other_owners(self) -> list[str]:
+        """The other engines holding deliveries of this channel now."""
+        rows = await self.pool.fetch(QUERIES["dispatch.lease_owners"], self.channel, self.owner)
+        return [row["lease_owner"] for row in rows]
 
-        The outcome the call flow already recorded is kept; an attempt with none
-        counts as ``failed`` (interrupted), so it is retried within the policy.
+    async def reclaim(self, live_references: set[str], dead_owners: list[str]) -> Reclaimed:
+        """Take over the deliveries of engines that stopped (lease expired, or owner in
+        ``dead_owners``): an attempt still under way is adopted; one that ended is
+        closed and scheduled by the retry policy.
+
+        The outcome the channel already recorded is kept (a call flow writes it as the
+        call goes, so a message heard whole is not sent again); an attempt with none
+        counts as ``failed`` (interrupted) and is retried within the policy.
         """
-        reclaimed: list[OrphanAttempt] = []
+        reclaimed = Reclaimed([], [])
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(QUERIES["dispatch.expired_leases"], self.channel)
+            rows = await conn.fetch(
+                QUERIES["dispatch.orphaned_leases"], self.channel, self.owner, dead_owners
+            )
             for row in rows:
-                if row["reference"] in live_references:
-                    continue
-                recorded = Outcome(row["outcome"]) if row["outcome"] else None
-                orphan = OrphanAttempt(
-                    row["delivery_id"],
-                    row["attempt_id"],
-                    row["attempt_number"],
-                    row["reference"],
-                    recorded,
-                )
+                claim = Claim(**{f: row[f] for f in _CLAIM_FIELDS})
                 await conn.execute(
                     QUERIES["dispatch.take_lease"],
-                    orphan.delivery_id,
+                    claim.delivery_id,
                     self.owner,
                     self.lease_seconds,
                 )
-                outcome = recorded or Outcome.FAILED
+                context = {
+                    "delivery_id": claim.delivery_id,
+                    "attempt": claim.attempt_number,
+                    "previous_owner": row["lease_owner"],
+                }
+                if claim.reference in live_references:
+                    log.warning("attempt adopted (still under way)", extra=context)
+                    reclaimed.adopted.append(claim)
+                    continue
+                outcome = Outcome(row["outcome"]) if row["outcome"] else Outcome.FAILED
                 result = AttemptResult(outcome, detail="reclaimed after the engine stopped")
-                await self._close_attempt(conn, orphan.attempt_id, result)
-                step = self.policy.after(outcome, orphan.attempt_number)
-                await self._apply(conn, orphan.delivery_id, outcome, step)
-                log.warning(
-                    "attempt reclaimed",
-                    extra={
-                        "delivery_id": orphan.delivery_id,
-                        "attempt": orphan.attempt_number,
-                        "previous_owner": row["lease_owner"],
-                        "outcome": outcome.value,
-                    },
-                )
-                reclaimed.append(orphan)
+                await self._close_attempt(conn, claim.attempt_id, result)
+                step = self.policy.after(outcome, claim.attempt_number)
+                await self._apply(conn, claim.delivery_id, outcome, step)
+                log.warning("attempt reclaimed", extra={**context, "outcome": outcome.value})
+                reclaimed.closed.append(claim)
         return reclaimed
 
     async def next_due_in(self) -> float | None:

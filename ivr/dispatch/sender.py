@@ -47,6 +47,11 @@ class Sender(Protocol):
 
     async def deliver(self, claim: Claim) -> AttemptResult: ...
 
+    async def follow(self, claim: Claim) -> AttemptResult:
+        """An attempt started by an engine that stopped and still under way (its
+        reference is among ``live_references``): wait for its end, say how it ended."""
+        ...
+
     async def live_references(self) -> set[str]:
         """References of attempts still under way outside this process (calls still
         live on the PBX), which must not be reclaimed."""

@@ -2,7 +2,8 @@
 rules in bulk inside PostgreSQL (the property tests check that both agree).
 
 - A member chooses channels per contact point. An SMS choice on a number known to be a
-  landline, or whose receipts showed it cannot take SMS, becomes a voice call.
+  landline, or whose receipts showed it cannot take SMS, or when SMS is not among the
+  channels in service, becomes a voice call.
 - The language asked for is the member's, except for a voice call to a landline: the
   household's (the whole home hears it).
 - Fallback: the language asked for if the alert has it on that channel, else French,
@@ -17,14 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ivr.domain.alerts import Channel, Language
+from ivr.domain.alerts import CHANNELS, Channel, Language
 
 FALLBACK: tuple[Language, ...] = ("fr", "en")
 
 
-def effective_channel(chosen: Channel, line_type: str, sms_capable: str) -> Channel:
-    """The channel actually used for a member's choice on a contact point."""
-    if chosen == "sms" and (line_type == "landline" or sms_capable == "no"):
+def effective_channel(
+    chosen: Channel,
+    line_type: str,
+    sms_capable: str,
+    in_service: Collection[str] = CHANNELS,
+) -> Channel:
+    """The channel actually used for a member's choice on a contact point, when the
+    channels ``in_service`` run (a delivery on another one ends as unavailable)."""
+    if chosen == "sms" and (
+        line_type == "landline" or sms_capable == "no" or "sms" not in in_service
+    ):
         return "voice"
     return chosen
 

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     SENT = "sent"  # SMS/email accepted by the gateway or relay
     DELIVERED = "delivered"  # delivery receipt
     UNDELIVERABLE = "undeliverable"
+    CHANNEL_UNAVAILABLE = "channel_unavailable"  # the channel is not in service here
 
 
 REACHED = frozenset(

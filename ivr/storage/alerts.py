@@ -15,6 +15,7 @@ import asyncpg
 
 from ivr.domain.alerts import (
     CATEGORIES,
+    CHANNELS,
     URGENCIES,
     Approval,
     Category,
@@ -31,7 +32,7 @@ from ivr.domain.alerts import (
 )
 from ivr.domain.errors import DomainError
 from ivr.storage import audit
-from ivr.storage.audience import resolve_audience
+from ivr.storage.audience import end_unavailable, resolve_audience
 from ivr.storage.executor import Connection, Executor
 from ivr.storage.queries import QUERIES
 
@@ -210,18 +211,33 @@ async def approve(conn: Connection, alert_id: int, staff_id: int) -> Approval:
     return approval
 
 
-async def launch(conn: Connection, alert_id: int, staff_id: int) -> int:
-    """approved → sending: resolve the audience into deliveries and wake the dispatch
-    engines. Returns the number of deliveries created."""
+@dataclass(frozen=True)
+class Launch:
+    created: int
+    """Deliveries created."""
+    unavailable: dict[str, int]
+    """Of them, per channel not in service here: ended at once as channel_unavailable."""
+
+
+async def launch(
+    conn: Connection, alert_id: int, staff_id: int, in_service: Sequence[str] = CHANNELS
+) -> Launch:
+    """approved → sending: resolve the audience into deliveries (the channels
+    ``in_service`` running) and wake the dispatch engines. Deliveries on a channel not in
+    service end at once, so the alert can complete; an alert with nothing to send
+    completes at once."""
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         check_transition(alert["state"], "sending")
         check_can_send(await _role(conn, staff_id))
-        created = await resolve_audience(conn, alert_id)
+        created = await resolve_audience(conn, alert_id, in_service)
+        unavailable = await end_unavailable(conn, alert_id, in_service)
         await conn.execute(QUERIES["alerts.mark_sending"], alert_id)
-        await _audit(conn, staff_id, "alert.launch", alert_id, {"deliveries": created})
+        await conn.execute(QUERIES["dispatch.complete_finished_alerts"])
+        details = {"deliveries": created, "channel_unavailable": unavailable}
+        await _audit(conn, staff_id, "alert.launch", alert_id, details)
         await conn.execute(QUERIES["alerts.wake_dispatch"], alert_id)
-    return created
+    return Launch(created, unavailable)
 
 
 async def cancel(conn: Connection, alert_id: int, staff_id: int) -> int:

@@ -252,7 +252,8 @@ CREATE TABLE deliveries (
     lease_expires_at timestamptz,
     last_outcome text CHECK (last_outcome IN ('confirmed', 'listened', 'hung_up_during_message',
         'voicemail_complete', 'voicemail_partial', 'busy', 'no_answer', 'congestion',
-        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable')),
+        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable',
+        'channel_unavailable')),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
@@ -274,7 +275,8 @@ CREATE TABLE delivery_attempts (
     ended_at timestamptz,
     outcome text CHECK (outcome IN ('confirmed', 'listened', 'hung_up_during_message',
         'voicemail_complete', 'voicemail_partial', 'busy', 'no_answer', 'congestion',
-        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable')),
+        'not_in_service', 'rejected', 'failed', 'sent', 'delivered', 'undeliverable',
+        'channel_unavailable')),
     amd_status text,
     amd_cause text,
     keys_pressed text NOT NULL DEFAULT '' CHECK (keys_pressed ~ '^[0-9*#]*$'),
@@ -286,6 +288,8 @@ CREATE TABLE delivery_attempts (
     reference text,
     provider_message_id text,
     detail text NOT NULL DEFAULT '',
+    -- (0008) SHA-256 of the token the call carries; its call flow must show it
+    flow_token_hash bytea,
     UNIQUE (delivery_id, attempt_number),
     CHECK (ended_at IS NULL OR ended_at >= started_at)
 );
@@ -337,10 +341,12 @@ LANGUAGE sql STABLE AS $$
                  AND c.withdrawn_at IS NULL))
 $$;
 
--- Every usable (member, contact point, channel) of the scope: SMS to a landline or to a
--- number that cannot take SMS becomes voice; opt-outs, invalid contacts and numbers not
--- in service are left out; a follow-up keeps only what the earlier alert delivered to.
-CREATE FUNCTION alert_choices(p_alert_id bigint)
+-- Every usable (member, contact point, channel) of the scope: SMS to a landline, to a
+-- number that cannot take SMS, or when SMS is not among the channels in service
+-- (p_channels) becomes voice; opt-outs, invalid contacts and numbers not in service are
+-- left out; a follow-up keeps only what the earlier alert delivered to.
+CREATE FUNCTION alert_choices(p_alert_id bigint,
+                              p_channels text[] DEFAULT ARRAY['voice', 'sms', 'email'])
 RETURNS TABLE (
     member_id bigint, sector_id bigint, contact_point_id bigint, channel text,
     wanted_language text
@@ -355,7 +361,8 @@ LANGUAGE sql STABLE AS $$
     JOIN contact_points cp ON cp.id = mc.contact_point_id
     CROSS JOIN LATERAL (
         SELECT CASE WHEN mc.channel = 'sms'
-                         AND (cp.line_type = 'landline' OR cp.sms_capable = 'no')
+                         AND (cp.line_type = 'landline' OR cp.sms_capable = 'no'
+                              OR NOT 'sms' = ANY (p_channels))
                     THEN 'voice' ELSE mc.channel END AS channel
     ) ch
     WHERE a.id = p_alert_id
@@ -372,7 +379,8 @@ $$;
 -- One row per (contact point, channel): the member with the lowest id among those who
 -- chose it decides the language asked for, then the fallback: that language if the alert
 -- has it on the channel, else French, else English.
-CREATE FUNCTION alert_audience(p_alert_id bigint)
+CREATE FUNCTION alert_audience(p_alert_id bigint,
+                               p_channels text[] DEFAULT ARRAY['voice', 'sms', 'email'])
 RETURNS TABLE (
     contact_point_id bigint, channel text, language text, member_id bigint, sector_id bigint
 )
@@ -388,7 +396,7 @@ LANGUAGE sql STABLE AS $$
         WHERE c.alert_id = p_alert_id AND v.present
     ), chosen AS (
         SELECT DISTINCT ON (x.contact_point_id, x.channel) x.*
-        FROM alert_choices(p_alert_id) x
+        FROM alert_choices(p_alert_id, p_channels) x
         ORDER BY x.contact_point_id, x.channel, x.member_id
     )
     SELECT c.contact_point_id, c.channel, l.language, c.member_id, c.sector_id

@@ -18,6 +18,9 @@ class CallContext:
     attempt_number: int
     alert_id: int
     language: str
+    flow_token_hash: bytes | None
+    """SHA-256 of the token the call carries (None: no call was placed)."""
+    ended: bool
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ async def save_audio(db: Executor, alert_id: int, audio: AlertAudio, source: str
         audio.seconds,
         source,
     )
+
+
+async def set_flow_token(db: Executor, attempt_id: int, token_hash: bytes) -> None:
+    await db.execute(QUERIES["voice.set_flow_token"], attempt_id, token_hash)
 
 
 async def record_answer(db: Executor, attempt_id: int, amd_status: str, amd_cause: str) -> None:

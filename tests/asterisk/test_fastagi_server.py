@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from ivr.asterisk.agi_protocol import AgiArgumentError, AgiProtocolError
-from ivr.asterisk.fastagi_server import Handler
+from ivr.asterisk.fastagi_server import FastAgiServer, Handler
 from ivr.asterisk.fastagi_session import (
     AgiCommandError,
     AgiSession,
@@ -582,3 +582,19 @@ async def test_connections_beyond_the_session_limit_are_closed_on_arrival() -> N
         await again.start()
         await again.answer("ANSWER", "200 result=0")
         await again.finish()
+
+
+async def test_connections_from_other_addresses_than_the_pbx_are_closed() -> None:
+    log: list[object] = []
+    server = FastAgiServer({"call": answering(log)}, FAST_LIMITS, allowed_peers=["192.0.2.7"])
+    await server.start("127.0.0.1", 0)
+    try:
+        asterisk = await AsteriskSide.connect(server.port)
+        await asterisk.send(environment())
+        assert await asterisk.closed()
+        asterisk.close()
+        await eventually(lambda: server.stats.refused == 1)
+    finally:
+        await server.close()
+    assert log == []
+    assert server.stats.sessions == 0

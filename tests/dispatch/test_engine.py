@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import socket
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -17,7 +19,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from ivr.dispatch.engine import DispatchEngine
+from ivr.dispatch.engine import DispatchEngine, dead_local_owners
 from ivr.dispatch.queue import DispatchQueue
 from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.domain.outcomes import Outcome, RetryPolicy
@@ -38,6 +40,7 @@ class ScriptedSender:
         self.duration = duration
         self.live = live or set()
         self.calls: list[tuple[str, int, float]] = []
+        self.followed: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -50,6 +53,13 @@ class ScriptedSender:
             return AttemptResult(self.script(claim))
         finally:
             self.in_flight -= 1
+
+    async def follow(self, claim: Claim) -> AttemptResult:
+        """An adopted attempt ends when the test takes it out of ``live``."""
+        self.followed.append(claim.address)
+        while claim.reference in self.live:
+            await asyncio.sleep(0.02)
+        return AttemptResult(self.script(claim), detail="adopted after the engine stopped")
 
     async def live_references(self) -> set[str]:
         return self.live
@@ -217,8 +227,9 @@ async def test_two_engines_never_take_the_same_delivery(db: asyncpg.Pool) -> Non
 
 
 async def test_stopped_engine_is_reclaimed_without_double_calls(db: asyncpg.Pool) -> None:
-    """Engine A claims and dies (its lease expires); engine B reclaims what is not live,
-    counts the interrupted attempt, and retries within the policy."""
+    """Engine A claims and dies (its lease expires); engine B adopts the attempt still
+    under way (it follows it to its end, no second call) and reclaims the others as
+    interrupted, retried within the policy."""
     alert_id = await make_sending_alert(db, numbers(3))
     dead = make_queue(db, owner="dead", lease=0.5)
     claims = await dead.claim(3)
@@ -235,23 +246,55 @@ async def test_stopped_engine_is_reclaimed_without_double_calls(db: asyncpg.Pool
     )
     async with running(engine):
         async with asyncio.timeout(10):
-            while len(sender.calls) < 2:
+            while len(sender.calls) < 2 or not sender.followed:
                 await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)
-        # The call still live on the PBX is left alone; once it ends it is reclaimed.
-        assert claims[0].address not in [a for a, _, _ in sender.calls]
+        # The call still live is followed, never placed again while it lasts.
+        assert sender.followed == [claims[0].address]
+        assert engine.in_flight == 1
         sender.live = set()
         await wait_alert_state(db, alert_id, "completed")
     calls: dict[str, list[int]] = defaultdict(list)
     for address, attempt, _ in sender.calls:
         calls[address].append(attempt)
-    assert calls == {c.address: [2] for c in claims}
+    assert calls == {c.address: [2] for c in claims[1:]}
     first_attempts = await db.fetch(
-        "SELECT outcome, detail FROM delivery_attempts WHERE attempt_number = 1"
+        "SELECT d.last_outcome, a.outcome, a.detail FROM delivery_attempts a "
+        "JOIN deliveries d ON d.id = a.delivery_id WHERE a.attempt_number = 1 ORDER BY d.id"
     )
-    assert {(r["outcome"], r["detail"]) for r in first_attempts} == {
-        ("failed", "reclaimed after the engine stopped")
-    }
+    assert [tuple(r) for r in first_attempts] == [
+        ("listened", "listened", "adopted after the engine stopped"),
+        ("listened", "failed", "reclaimed after the engine stopped"),
+        ("listened", "failed", "reclaimed after the engine stopped"),
+    ]
+
+
+async def test_a_dead_local_engine_is_reclaimed_without_waiting_for_its_lease(
+    db: asyncpg.Pool,
+) -> None:
+    """An owner that was a process of this machine and is gone (here: a pid that does
+    not exist) is taken over at once, though its lease has 10 minutes left."""
+    await make_sending_alert(db, numbers(2))
+    gone = f"{socket.gethostname()}-{2**22 + 12345}-dead01"
+    alive = f"{socket.gethostname()}-{os.getpid()}-alive1"
+    await make_queue(db, owner=gone, lease=600).claim(1)
+    await make_queue(db, owner=alive, lease=600).claim(1)
+    assert dead_local_owners([gone, alive, "other-host-1-abcdef"]) == [gone]
+    sender = ScriptedSender()
+    engine = DispatchEngine(
+        make_queue(db, owner="b"), sender, max_in_flight=5, starts_per_second=100,
+        poll_interval=0.1, reclaim_interval=0.2,
+    )  # fmt: skip
+    async with running(engine):
+        async with asyncio.timeout(10):
+            while not sender.calls:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+    leases = await db.fetch("SELECT state, lease_owner FROM deliveries ORDER BY id")
+    assert [(r["state"], r["lease_owner"]) for r in leases] == [
+        ("done", None),
+        ("in_progress", alive),
+    ]
 
 
 async def test_sender_exception_counts_as_failed_and_is_retried(db: asyncpg.Pool) -> None:

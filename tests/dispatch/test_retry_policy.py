@@ -31,7 +31,12 @@ def test_hopeless_outcomes_fail_without_retry(outcome: Outcome) -> None:
 
 
 def test_every_outcome_is_classified() -> None:
-    hopeless = {Outcome.NOT_IN_SERVICE, Outcome.REJECTED, Outcome.UNDELIVERABLE}
+    hopeless = {
+        Outcome.NOT_IN_SERVICE,
+        Outcome.REJECTED,
+        Outcome.UNDELIVERABLE,
+        Outcome.CHANNEL_UNAVAILABLE,
+    }
     assert set(Outcome) == REACHED | RETRIED | hopeless
     assert not REACHED & RETRIED
 

@@ -25,6 +25,12 @@ def test_sms_to_a_landline_becomes_a_call(
     assert effective_channel(chosen, line_type, sms_capable) == expected
 
 
+def test_sms_becomes_a_call_when_sms_is_not_in_service() -> None:
+    assert effective_channel("sms", "mobile", "yes", ("voice",)) == "voice"
+    assert effective_channel("sms", "mobile", "yes", ("voice", "sms")) == "sms"
+    assert effective_channel("email", "unknown", "unknown", ("voice",)) == "email"
+
+
 def test_a_landline_call_speaks_the_household_language() -> None:
     assert wanted_language("voice", "landline", "en", "innu") == "innu"
     assert wanted_language("voice", "mobile", "en", "innu") == "en"

@@ -159,3 +159,31 @@ async def test_originate_is_never_sent_twice(
     await asyncio.sleep(2)
     calls = simnet.calls(number)
     assert [call.action for call in calls] == ["no-answer"]
+
+
+@pytest.mark.asterisk
+async def test_live_channel_ids_lists_a_ringing_call_until_it_ends(
+    ami: AmiClient, simnet: PhoneNetwork, pbx_settings: Settings
+) -> None:
+    """What a restarted controller asks to know which of its calls are still on the PBX
+    (it needs the Status events through the AMI user's event filter)."""
+    number = simnet.number_for("no-answer")
+    channel_id = f"ivr-{new_channel_id()}"
+    async with ami.watch(channel_id) as events:
+        originate = asyncio.create_task(
+            ami.originate(
+                OriginateRequest(
+                    channel_id=channel_id,
+                    channel=trunk_channel(number),
+                    timeout_seconds=pbx_settings.ring_timeout_seconds,
+                    context="ivr-alert",
+                )
+            )
+        )
+        async with asyncio.timeout(10):
+            while channel_id not in await ami.live_channel_ids("ivr-"):
+                await asyncio.sleep(0.2)
+        assert await ami.live_channel_ids("other-") == set()
+        await events.hangup(within=pbx_settings.ring_timeout_seconds + 10)
+        await originate
+    assert channel_id not in await ami.live_channel_ids("ivr-")

@@ -38,7 +38,7 @@ async def test_draft_approve_launch_cancel(town: Town) -> None:
         assert not approval.self_approved
         with pytest.raises(DomainError, match="Only a draft"):
             await alerts.set_content(conn, alert_id, FRENCH)
-        assert await alerts.launch(conn, alert_id, town.approver) == 2
+        assert (await alerts.launch(conn, alert_id, town.approver)).created == 2
         with pytest.raises(DomainError, match="state sending cannot become sending"):
             await alerts.launch(conn, alert_id, town.approver)
         assert await alerts.cancel(conn, alert_id, town.approver) == 2

@@ -6,7 +6,7 @@ import asyncpg
 import pytest_asyncio
 
 from ivr.domain.alerts import Content, Language
-from ivr.storage import people
+from ivr.storage import alerts, people
 from ivr.storage.audience import preview, resolve_audience
 from tests.storage.scenario import ENGLISH, FRENCH, Town, build_town
 
@@ -225,3 +225,47 @@ async def test_preview_counts_and_people_without_usable_contact(town: Town) -> N
     assert all(u.street == "rue C" and u.sector_code == "sud" for u in shown.unreachable)
     assert await resolve_audience(town.db, alert) == shown.total() == 6
     assert await town.db.fetchval("SELECT count(*) FROM deliveries") == 6  # preview wrote none
+
+
+async def test_channels_not_in_service_fall_back_or_end_at_once(town: Town) -> None:
+    """Only voice runs: an SMS choice is called (unless that number refused calls), an
+    email has no way and ends as channel_unavailable; the alert can complete."""
+    texter = await town.member(await town.household("sud"))
+    mobile = await town.phone()
+    await town.choose(texter, mobile, "sms")
+    no_calls = await town.phone()
+    await town.choose(await town.member(await town.household("sud")), no_calls, "sms")
+    await people.opt_out(town.db, no_calls, "voice", "resident")
+    reader = await town.member(await town.household("sud"))
+    mailbox = await town.email()
+    await town.choose(reader, mailbox, "email")
+    alert = await town.alert("sud", launch=False)
+
+    shown = await preview(town.db, alert, in_service=("voice",))
+    assert shown.unavailable() == {"email": 1}
+    assert shown.total("voice") == 1
+    assert shown.unreachable_total == 2  # the email reader and the number that refused calls
+
+    async with town.db.acquire() as conn:
+        await alerts.approve(conn, alert, town.approver)
+        launched = await alerts.launch(conn, alert, town.approver, ("voice",))
+    assert launched == alerts.Launch(created=2, unavailable={"email": 1})
+    rows = await town.db.fetch(
+        "SELECT contact_point_id, channel, state, last_outcome FROM deliveries "
+        "WHERE alert_id = $1 ORDER BY channel",
+        alert,
+    )
+    assert [tuple(r) for r in rows] == [
+        (mailbox, "email", "failed", "channel_unavailable"),
+        (mobile, "voice", "pending", None),
+    ]
+
+
+async def test_an_alert_with_nothing_to_send_completes_at_launch(town: Town) -> None:
+    reader = await town.member(await town.household("sud"))
+    await town.choose(reader, await town.email(), "email")
+    alert = await town.alert("sud", launch=False)
+    async with town.db.acquire() as conn:
+        await alerts.approve(conn, alert, town.approver)
+        await alerts.launch(conn, alert, town.approver, ("voice",))
+    assert await town.db.fetchval("SELECT state FROM alerts WHERE id = $1", alert) == "completed"

@@ -1,7 +1,10 @@
-"""The embedded PostgreSQL starts, serves, stops and keeps its data; an unreachable
-database is retried and reported without a traceback or a password."""
+"""The embedded PostgreSQL keeps its data across restarts; an unreachable database is
+retried and reported without a traceback or a password. (Who owns the embedded server:
+tests/storage/test_embedded.py.)"""
 
 from __future__ import annotations
+
+import asyncio
 
 import asyncpg
 import pytest
@@ -14,22 +17,22 @@ async def test_embedded_server_keeps_data_across_restarts(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded") / "pg")
-    url = await server.start_async()
+    url = await asyncio.to_thread(server.start)
     conn = await asyncpg.connect(url)
     await conn.execute("CREATE TABLE kept (value text); INSERT INTO kept VALUES ('allô')")
     await conn.close()
-    await server.stop_async()
+    await asyncio.to_thread(server.stop)
 
     with pytest.raises(OSError):
         await asyncpg.connect(url, timeout=2)
 
-    url = await server.start_async()
+    url = await asyncio.to_thread(server.start)
     conn = await asyncpg.connect(url)
     try:
         assert await conn.fetchval("SELECT value FROM kept") == "allô"
     finally:
         await conn.close()
-        await server.stop_async()
+        await asyncio.to_thread(server.stop)
 
 
 async def test_unreachable_database_is_reported_after_backoff() -> None:

@@ -104,14 +104,20 @@ def serve_env(
     return env
 
 
-async def start_serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ivr", "serve", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+async def start_serve(env: dict[str, str], log: Path | None = None) -> asyncio.subprocess.Process:
+    """``ivr serve`` started and ready (its logs appended to ``log`` when given)."""
+    errors = log.open("ab") if log else None
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ivr", "serve", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=errors or asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        if errors is not None:
+            errors.close()
     assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert b"administration" in line
+    line = await asyncio.wait_for(process.stdout.readline(), 120)
+    assert b"administration" in line, log.read_text()[-3000:] if log else line
     return process
 
 

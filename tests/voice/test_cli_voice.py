@@ -124,3 +124,61 @@ async def test_launch_cancel_and_status_of_alerts(
         ["voice", "cancelled", "-", "2", "0"]
     ]
     assert len(simnet.calls(confirms)) == len(simnet.calls(machine)) == 1
+
+
+async def test_an_alert_completes_when_residents_chose_channels_not_in_service(
+    pbx_settings: Settings,
+    pbx: AsteriskProcess,
+    simnet: PhoneNetwork,
+    db: asyncpg.Pool,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    """Only voice runs here: an SMS choice becomes a call to the same number, an email
+    choice ends at once as channel_unavailable, both said before and at launch, and the
+    alert completes."""
+    town = await build_town(db)
+    machine, mobile = "4189621004", "4189621001"
+    by_voice = await town.member(await town.household("sud"))
+    await town.choose(by_voice, await people.add_phone(db, machine, "directory"), "voice")
+    by_sms = await town.member(await town.household("sud"))
+    await town.choose(by_sms, await people.add_phone(db, mobile, "portal"), "sms")
+    by_email = await town.member(await town.household("sud"))
+    await town.choose(
+        by_email, await people.add_email(db, "courriel@demo.example", "portal"), "email"
+    )
+    alert_id = await town.alert("sud", launch=False)
+    async with db.acquire() as conn:
+        await alerts.approve(conn, alert_id, town.approver)
+    env = serve_env(pbx_settings, pbx, database_url, tmp_path / "var")
+    env["IVR_CHANNELS"] = "voice"
+
+    code, shown, warned = await run_ivr(env, "preview-alert", str(alert_id))
+    assert code == 0, warned
+    assert f"alert {alert_id}: 3 deliveries if launched now" in shown
+    assert [line.split() for line in shown.splitlines() if line.startswith("sud")] == [
+        ["sud", "email", "1"],
+        ["sud", "voice", "2"],
+    ]
+    assert "warning: 1 deliveries on email, which is not in service here" in warned
+
+    server = await start_serve(env)
+    try:
+        code, out, err = await run_ivr(env, "launch-alert", str(alert_id), "--as", "b@test.example")
+        assert (code, out) == (0, f"alert {alert_id} launched: 3 deliveries\n"), err
+        assert "1 deliveries on email" in err and "ended at once as channel_unavailable" in err
+        async with asyncio.timeout(90):
+            while await db.fetchval("SELECT state FROM alerts WHERE id = $1", alert_id) != (
+                "completed"
+            ):
+                await asyncio.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await server.wait()
+    status = await run_ivr(env, "alert-status", str(alert_id))
+    assert [line.split() for line in status[1].splitlines()[2:]] == [
+        ["email", "failed", "channel_unavailable", "1", "0"],
+        ["voice", "done", "listened", "1", "1"],
+        ["voice", "done", "voicemail_complete", "1", "1"],
+    ]
+    assert len(simnet.calls(mobile)) == 1  # the SMS choice, called instead

@@ -15,6 +15,7 @@ import asyncpg
 
 from ivr.asterisk.ami import AmiClient
 from ivr.asterisk.fastagi_server import FastAgiServer
+from ivr.asterisk.process import AsteriskError, AsteriskProcess, start_owned
 from ivr.channels.voice.call_registry import CallRegistry
 from ivr.channels.voice.flows.alert_call import AlertCall
 from ivr.channels.voice.pbx import product_asterisk, product_sounds
@@ -29,6 +30,9 @@ from ivr.domain.outcomes import RetryPolicy
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0
+KEEPER_INTERVAL_SECONDS = 1.0
+RESTART_DELAY_SECONDS = 1.0
+MAX_RESTART_DELAY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -65,16 +69,46 @@ def ami_client(settings: Settings) -> AmiClient:
 
 @contextlib.asynccontextmanager
 async def managed_asterisk(settings: Settings) -> AsyncIterator[None]:
-    """The product's Asterisk, its configuration rendered from ``settings``."""
+    """The product's Asterisk, its configuration rendered from ``settings``, owned by
+    this process: it dies with it, and is started again if it dies first."""
     process = product_asterisk(settings)
-    seconds = await asyncio.to_thread(process.start)
+    seconds = await start_owned(process)
     log.info(
         "asterisk started", extra={"instance": process.layout.name, "boot_s": round(seconds, 2)}
     )
+    keeper = asyncio.create_task(_keep_running(process), name="asterisk-keeper")
     try:
         yield
     finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
         await asyncio.to_thread(process.stop)
+
+
+async def _keep_running(process: AsteriskProcess) -> None:
+    """Start Asterisk again whenever it exits on its own, with a growing pause."""
+    delay = RESTART_DELAY_SECONDS
+    while True:
+        await asyncio.sleep(KEEPER_INTERVAL_SECONDS)
+        if process.running:
+            continue
+        log.error(
+            "asterisk exited; starting it again",
+            extra={"instance": process.layout.name, "log": process.log_tail(5)},
+        )
+        try:
+            seconds = await start_owned(process)
+        except AsteriskError as error:
+            log.error("asterisk did not start", extra={"error": str(error)[:500]})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RESTART_DELAY_SECONDS)
+            continue
+        delay = RESTART_DELAY_SECONDS
+        log.warning(
+            "asterisk started again",
+            extra={"instance": process.layout.name, "boot_s": round(seconds, 2)},
+        )
 
 
 @contextlib.asynccontextmanager
@@ -88,10 +122,7 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
         await install_prompts(settings.sounds_dir, prompts_dir)
         prompts = {language: available_prompts(prompts_dir, language) for language in LANGUAGES}
         registry = CallRegistry()
-        fastagi = FastAgiServer({"alert": AlertCall(pool, sounds, prompts, registry)})
-        await fastagi.start(settings.fastagi_host, settings.fastagi_port)
-        stack.push_async_callback(fastagi.close, 1.0)
-        ami = await stack.enter_async_context(ami_client(settings))
+        ami = ami_client(settings)
         sender = VoiceSender(
             ami,
             pool,
@@ -100,6 +131,11 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
             caller_id_number=settings.caller_id_number,
             ring_timeout=settings.ring_timeout_seconds,
         )
+        alert_call = AlertCall(pool, sounds, prompts, registry, sender.is_live)
+        fastagi = FastAgiServer({"alert": alert_call}, allowed_peers=settings.fastagi_clients)
+        await fastagi.start(settings.fastagi_host, settings.fastagi_port)
+        stack.push_async_callback(fastagi.close, 1.0)
+        await stack.enter_async_context(ami)
         queue = DispatchQueue(
             pool,
             channel="voice",

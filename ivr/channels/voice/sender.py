@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import secrets
 
 import asyncpg
 import phonenumbers
@@ -29,6 +31,7 @@ from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.domain.call_outcome import unanswered_outcome
 from ivr.domain.outcomes import Outcome
 from ivr.storage import voice as voice_store
+from ivr.storage.database import persistently
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ HANGUP_EVENT_WAIT = 5.0
 FLOW_FINISH_WAIT = 5.0
 AMI_RECONNECT_WAIT = 60.0
 LIVENESS_INTERVAL = 3.0
+LIVE_CHECK_WAIT = 2.0
+DATABASE_WAIT = 60.0
+"""How long a call's bookkeeping waits out a database outage before giving up."""
+FLOW_TOKEN_VARIABLE = "IVR_FLOW_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 
 class UndialableNumber(ValueError):
@@ -95,12 +102,21 @@ class VoiceSender:
             # Nothing to retry: the number itself is wrong. The contact is flagged.
             log.warning("number cannot be dialed", extra={"reference": claim.reference})
             return AttemptResult(Outcome.UNDELIVERABLE, detail=str(error)[:300])
+        # The call flow will accept the FastAGI session of this call only with this
+        # token (a channel variable): no other local process can act as the call.
+        token = new_flow_token()
+        await persistently(
+            lambda: voice_store.set_flow_token(self.pool, claim.attempt_id, token_hash(token)),
+            what="store the call's token",
+            within=DATABASE_WAIT,
+        )
         request = OriginateRequest(
             channel_id=claim.reference,
             channel=channel,
             timeout_seconds=self.ring_timeout,
             context=ALERT_CONTEXT,
             caller_id=self.caller_id,
+            variables={FLOW_TOKEN_VARIABLE: token},
         )
         loop = asyncio.get_running_loop()
         # A short AMI outage must not cost the resident one of their attempts.
@@ -135,6 +151,35 @@ class VoiceSender:
             detail="" if hangup is not None else "no hangup event",
         )
 
+    async def follow(self, claim: Claim) -> AttemptResult:
+        """A call placed by an engine that stopped, still live on the PBX (ringing, or
+        answered and served by this process's call flow): its end, and how it ended."""
+        await self.ami.wait_connected(AMI_RECONNECT_WAIT)
+        connection = self.ami.connections
+        async with self.ami.watch(claim.reference) as events:
+            hangup = None
+            # Watching first, then looking: a call that ends in between is not missed.
+            if claim.reference in await self.live_references():
+                hangup = await self._call_end(events, connection, self.max_call_seconds)
+        flow = await self._flow_result(claim)
+        cause = hangup_cause(hangup)
+        if flow is not None and flow.answered:
+            outcome = await self._flow_outcome(claim)
+        elif cause is not None:
+            outcome = unanswered_outcome(None, cause)
+        else:
+            outcome = Outcome.FAILED
+        return AttemptResult(outcome, hangup_cause=cause, detail="adopted after the engine stopped")
+
+    async def is_live(self, reference: str) -> bool | None:
+        """Whether the call ``reference`` is on the PBX now; None if AMI cannot tell
+        (reconnecting for longer than a moment)."""
+        try:
+            await self.ami.wait_connected(LIVE_CHECK_WAIT)
+            return reference in await self.live_references()
+        except (AmiError, TimeoutError):
+            return None
+
     async def live_references(self) -> set[str]:
         """References of our calls that Asterisk still has (their ChannelIds)."""
         return await self.ami.live_channel_ids(REFERENCE_PREFIX)
@@ -143,7 +188,7 @@ class VoiceSender:
         self, claim: Claim, events: CallEvents, connection: int, detail: str
     ) -> AttemptResult:
         hangup = await self._call_end(events, connection, self.max_call_seconds)
-        flow = await voice_store.flow_result(self.pool, claim.attempt_id)
+        flow = await self._flow_result(claim)
         if flow is not None and flow.answered:
             return AttemptResult(await self._flow_outcome(claim), hangup_cause=hangup_cause(hangup))
         return AttemptResult(Outcome.FAILED, hangup_cause=hangup_cause(hangup), detail=detail[:300])
@@ -177,9 +222,25 @@ class VoiceSender:
         """The call flow's outcome, once it finished writing it."""
         await self.registry.wait_finished(claim.reference, FLOW_FINISH_WAIT)
         self.registry.forget(claim.reference)
-        flow = await voice_store.flow_result(self.pool, claim.attempt_id)
+        flow = await self._flow_result(claim)
         if flow is None or flow.outcome is None:
             # Answered, but the flow never ran or never got far (a hang-up during
             # detection): the person did not hear the message.
             return Outcome.HUNG_UP_DURING_MESSAGE
         return Outcome(flow.outcome)
+
+    async def _flow_result(self, claim: Claim) -> voice_store.FlowResult | None:
+        return await persistently(
+            lambda: voice_store.flow_result(self.pool, claim.attempt_id),
+            what="read the call flow's account",
+            within=DATABASE_WAIT,
+        )
+
+
+def new_flow_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def token_hash(token: str) -> bytes:
+    """What the database keeps of a call's token (the token itself is only on the call)."""
+    return hashlib.sha256(token.encode()).digest()

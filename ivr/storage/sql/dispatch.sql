@@ -78,14 +78,23 @@ SET not_in_service_at = CASE WHEN cp.kind = 'phone' THEN now() ELSE cp.not_in_se
 FROM deliveries d
 WHERE d.id = $1 AND cp.id = d.contact_point_id;
 
--- name: expired_leases
--- In-progress deliveries of channel $1 whose owner stopped renewing the lease, with
--- their open attempt; locked so only one engine reclaims each.
-SELECT d.id AS delivery_id, d.lease_owner, a.id AS attempt_id, a.attempt_number,
-       a.reference, a.outcome
+-- name: lease_owners
+-- Engines other than $2 holding deliveries of channel $1 now.
+SELECT DISTINCT lease_owner FROM deliveries
+WHERE state = 'in_progress' AND channel = $1 AND lease_owner <> $2;
+
+-- name: orphaned_leases
+-- In-progress deliveries of channel $1 whose engine stopped (its lease expired, or it is
+-- one of the owners $3 known to be dead), never engine $2's own; with their open attempt
+-- and what a claim needs. Locked so only one engine takes each.
+SELECT d.id AS delivery_id, d.alert_id, d.language, d.priority, d.lease_owner,
+       a.id AS attempt_id, a.attempt_number, a.reference, a.outcome,
+       coalesce(cp.phone_e164, cp.email) AS address
 FROM deliveries d
 JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt_number = d.attempts
-WHERE d.state = 'in_progress' AND d.channel = $1 AND d.lease_expires_at < now()
+JOIN contact_points cp ON cp.id = d.contact_point_id
+WHERE d.state = 'in_progress' AND d.channel = $1 AND d.lease_owner <> $2
+  AND (d.lease_expires_at < now() OR d.lease_owner = ANY ($3::text[]))
 ORDER BY d.id
 FOR UPDATE OF d SKIP LOCKED;
 

@@ -1,6 +1,7 @@
 -- name: attempt_context
 -- What the call flow needs about the call whose attempt reference (its ChannelId) is $1.
-SELECT a.id AS attempt_id, a.delivery_id, a.attempt_number, d.alert_id, d.language
+SELECT a.id AS attempt_id, a.delivery_id, a.attempt_number, d.alert_id, d.language,
+       a.flow_token_hash, a.ended_at IS NOT NULL AS ended
 FROM delivery_attempts a
 JOIN deliveries d ON d.id = a.delivery_id
 WHERE a.reference = $1;
@@ -12,16 +13,21 @@ FROM alert_audio
 WHERE alert_id = $1
 ORDER BY language <> $2, array_position(ARRAY['fr', 'en', 'innu'], language);
 
+-- name: set_flow_token
+UPDATE delivery_attempts SET flow_token_hash = $2 WHERE id = $1 AND ended_at IS NULL;
+
 -- name: record_answer
+-- Only while the attempt is open: what an ended attempt recorded never changes.
 UPDATE delivery_attempts
 SET answered_at = coalesce(answered_at, now()), amd_status = $2, amd_cause = $3
-WHERE id = $1;
+WHERE id = $1 AND ended_at IS NULL;
 
 -- name: record_progress
--- The call flow's account so far: keys, seconds of message played, its outcome.
+-- The call flow's account so far: keys, seconds of message played, its outcome (only
+-- while the attempt is open).
 UPDATE delivery_attempts
 SET keys_pressed = $2, message_seconds = $3, outcome = $4
-WHERE id = $1;
+WHERE id = $1 AND ended_at IS NULL;
 
 -- name: flow_result
 SELECT outcome, answered_at, amd_status, message_seconds

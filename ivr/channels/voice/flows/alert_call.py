@@ -10,25 +10,35 @@ detection.
 - When detection was not sure, the message is played whole (a machine records it all)
   and the menu is offered once (a person can still confirm).
 
-What happened is written on the attempt as it happens (keys, seconds played, outcome),
-so a controller restarted in the middle still knows.
+What happened is written on the attempt as it happens (keys, seconds played, and the
+outcome as soon as it is known: ``listened`` once a person heard the whole message,
+``voicemail_complete`` once a machine got it), so a controller restarted in the middle
+still knows, and a message delivered whole is not sent again.
+
+A session is served only for a call we placed and is still going: it must carry the
+token the voice channel gave the call (a channel variable), its attempt must not have
+ended, and the call must be live on the PBX. Anything else is hung up and logged.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import asyncpg
 
+from ivr.asterisk.agi_protocol import printable
 from ivr.asterisk.fastagi_session import AgiSession, ChannelHungUp
 from ivr.channels.voice.audio import SAMPLE_RATE
 from ivr.channels.voice.call_registry import CallRegistry
+from ivr.channels.voice.sender import FLOW_TOKEN_VARIABLE, token_hash
 from ivr.channels.voice.sounds import PbxSounds
 from ivr.domain.outcomes import Outcome
 from ivr.storage import voice as voice_store
+from ivr.storage.database import persistently
 from ivr.storage.voice import AlertAudio, CallContext
 
 log = logging.getLogger(__name__)
@@ -39,6 +49,11 @@ MENU_WAIT_SECONDS = 5.0
 AMD_STATUSES = frozenset({"MACHINE", "HUMAN", "NOTSURE", "HANGUP"})
 _AMD_CAUSE = re.compile(r"^[A-Z]+(-[0-9]+){0,3}$")
 PROMPT_FALLBACK_LANGUAGE = "fr"
+DATABASE_WAIT = 20.0
+"""A write that cannot be made within this (database away) ends the call flow."""
+
+CallIsLive = Callable[[str], Awaitable[bool | None]]
+"""True if the call is on the PBX now, None if that cannot be told (AMI away)."""
 
 
 @dataclass
@@ -71,27 +86,72 @@ class AlertCall:
         sounds: PbxSounds,
         prompts: Mapping[str, set[str]],
         registry: CallRegistry,
+        call_is_live: CallIsLive,
     ) -> None:
         self.pool = pool
         self.sounds = sounds
         self.prompts = prompts
         self.registry = registry
+        self.call_is_live = call_is_live
 
     async def __call__(self, session: AgiSession) -> None:
         reference = session.request.uniqueid
-        context = await voice_store.call_context(self.pool, reference)
-        if context is None:
-            log.warning("alert call for an unknown attempt", extra={"reference": reference})
+        context = await persistently(
+            lambda: voice_store.call_context(self.pool, reference),
+            what="find the call's attempt",
+            within=DATABASE_WAIT,
+        )
+        refusal = await self._refusal(session, reference, context)
+        if refusal is not None or context is None:
+            log.warning(
+                "FastAGI session refused",
+                extra={
+                    "reference": printable(reference),
+                    "reason": refusal,
+                    "channel": printable(session.request.channel),
+                },
+            )
             await session.hangup()
             return
         with self.registry.running(reference):
             await self._run(session, context)
 
+    async def _refusal(
+        self, session: AgiSession, reference: str, context: CallContext | None
+    ) -> str | None:
+        """Why this session is not one of our calls in progress (None: it is)."""
+        if context is None:
+            return "unknown attempt"
+        if context.ended:
+            return "attempt already ended"
+        token = await session.get_variable(FLOW_TOKEN_VARIABLE)
+        expected = context.flow_token_hash
+        if (
+            token is None
+            or expected is None
+            or not hmac.compare_digest(token_hash(token), expected)
+        ):
+            return "wrong token"
+        live = await self.call_is_live(reference)
+        if live is False:
+            return "no such call on the PBX"
+        if live is None:  # the token is the proof that matters; this was a second check
+            log.warning("call not checked on the PBX (AMI away)", extra={"reference": reference})
+        return None
+
     async def _run(self, session: AgiSession, context: CallContext) -> None:
         account = CallAccount(context.attempt_id)
         status, cause = detection(session.args)
-        await voice_store.record_answer(self.pool, account.attempt_id, status, cause)
-        messages = await voice_store.alert_audio(self.pool, context.alert_id, context.language)
+        await persistently(
+            lambda: voice_store.record_answer(self.pool, account.attempt_id, status, cause),
+            what="record the answer",
+            within=DATABASE_WAIT,
+        )
+        messages = await persistently(
+            lambda: voice_store.alert_audio(self.pool, context.alert_id, context.language),
+            what="read the alert's audio",
+            within=DATABASE_WAIT,
+        )
         fields = {"alert_id": context.alert_id, "delivery_id": context.delivery_id, "amd": status}
         if not messages:
             log.error("alert has no audio", extra=fields)
@@ -120,9 +180,9 @@ class AlertCall:
         self, session: AgiSession, account: CallAccount, message: AlertAudio
     ) -> None:
         await self._play(session, self._prompt(message.language, "intro"))
-        await self._play_message(session, account, message, escape="")
-        account.outcome = Outcome.VOICEMAIL_COMPLETE
-        await self._save(account)
+        await self._play_message(
+            session, account, message, escape="", delivered=Outcome.VOICEMAIL_COMPLETE
+        )
         await session.hangup()
 
     async def _person(
@@ -138,7 +198,9 @@ class AlertCall:
         play_message = digit is None
         while True:
             if play_message:
-                digit = await self._play_message(session, account, messages[current], MENU_KEYS)
+                digit = await self._play_message(
+                    session, account, messages[current], MENU_KEYS, delivered=Outcome.LISTENED
+                )
             if digit is None:
                 digit = await self._menu(session, messages, current)
             if digit:
@@ -175,13 +237,22 @@ class AlertCall:
         return digit or await session.wait_for_digit(MENU_WAIT_SECONDS)
 
     async def _play_message(
-        self, session: AgiSession, account: CallAccount, message: AlertAudio, escape: str
+        self,
+        session: AgiSession,
+        account: CallAccount,
+        message: AlertAudio,
+        escape: str,
+        *,
+        delivered: Outcome,
     ) -> str | None:
+        """Play the message; once it was heard whole, ``delivered`` is the outcome (unless
+        a better one is known), saved at once: a crash later will not send it again."""
         playback = await session.stream_file(message.sound_name, escape)
         played = playback.endpos / SAMPLE_RATE
         account.message_seconds += min(played, message.seconds)
         if playback.digit is None:
             account.heard_whole_message = True
+            account.outcome = account.outcome or delivered
         await self._save(account)
         return playback.digit
 
@@ -207,10 +278,11 @@ class AlertCall:
         return AlertCall._finished(account)
 
     async def _save(self, account: CallAccount) -> None:
-        await voice_store.record_progress(
-            self.pool,
-            account.attempt_id,
-            account.keys,
-            account.message_seconds,
-            account.outcome.value if account.outcome else None,
+        outcome = account.outcome.value if account.outcome else None
+        await persistently(
+            lambda: voice_store.record_progress(
+                self.pool, account.attempt_id, account.keys, account.message_seconds, outcome
+            ),
+            what="record the call's progress",
+            within=DATABASE_WAIT,
         )
