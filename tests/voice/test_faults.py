@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import os
 import secrets
 import signal
@@ -19,7 +18,6 @@ import pytest
 
 from ivr.asterisk.layout import InstanceLayout
 from ivr.asterisk.process import AsteriskProcess
-from ivr.channels.voice.message_audio import prepare_alert_audio
 from ivr.channels.voice.runtime import voice_runtime
 from ivr.channels.voice.sender import token_hash
 from ivr.channels.voice.sounds import PbxSounds
@@ -30,82 +28,17 @@ from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
 from tests.fixtures.pbx import free_port
 from tests.pbx.relay import TcpRelay
-from tests.voice.harness import MESSAGE, VoiceHarness, serve_env, start_serve
+from tests.voice.faults import MAX_CALLS_PER_NUMBER, fault_report, launch, mixed_numbers, wait_for
+from tests.voice.harness import VoiceHarness, serve_env, start_serve
 
 pytestmark = pytest.mark.asterisk
-
-MAX_CALLS_PER_NUMBER = 3  # the first call and two call-backs
-
-
-def mixed_numbers(network: PhoneNetwork) -> list[str]:
-    """50 numbers: 10 people, 20 answering machines, 10 busy, 10 no answer."""
-    return (
-        network.numbers_for("person")[2:12]
-        + network.numbers_for("machine")[1:21]
-        + network.numbers_for("busy")[:10]
-        + network.numbers_for("no-answer")[:10]
-    )
-
-
-async def launch(
-    pool: asyncpg.Pool, sounds: PbxSounds, numbers: list[str], recordings: Path
-) -> int:
-    alert_id = await make_sending_alert(
-        pool, ["+1" + n for n in numbers], state="approved", voice_text=MESSAGE
-    )
-    await prepare_alert_audio(pool, alert_id, sounds, recordings)
-    await pool.execute(
-        "UPDATE alerts SET state = 'sending', launched_at = now() WHERE id = $1", alert_id
-    )
-    await pool.execute("NOTIFY ivr_dispatch")
-    return alert_id
-
-
-async def wait_for(pool: asyncpg.Pool, query: str, *args: object, within: float) -> None:
-    async with asyncio.timeout(within):
-        while not await pool.fetchval(query, *args):
-            await asyncio.sleep(0.2)
 
 
 async def check_every_number_ended_within_policy(
     pool: asyncpg.Pool, network: PhoneNetwork, alert_id: int, numbers: list[str]
 ) -> None:
-    deliveries = await pool.fetch(
-        "SELECT d.id, d.state, d.attempts, d.last_outcome, substr(cp.phone_e164, 3) AS number "
-        "FROM deliveries d JOIN contact_points cp ON cp.id = d.contact_point_id "
-        "WHERE d.alert_id = $1",
-        alert_id,
-    )
-    assert sorted(d["number"] for d in deliveries) == sorted(numbers)
-    for delivery in deliveries:
-        assert delivery["state"] in {"done", "failed"}, dict(delivery)
-        assert delivery["last_outcome"] is not None, dict(delivery)
-        assert delivery["attempts"] <= MAX_CALLS_PER_NUMBER, dict(delivery)
-        attempts = await pool.fetch(
-            "SELECT started_at, ended_at FROM delivery_attempts "
-            "WHERE delivery_id = $1 ORDER BY attempt_number",
-            delivery["id"],
-        )
-        assert all(a["ended_at"] is not None for a in attempts)
-        for earlier, later in itertools.pairwise(attempts):
-            assert later["started_at"] >= earlier["ended_at"]
-        calls = sorted(network.calls(delivery["number"]), key=lambda c: c.started)
-        # The phone never rang for a number twice at once, nor beyond the policy.
-        assert len(calls) <= delivery["attempts"]
-        for earlier_call, later_call in itertools.pairwise(calls):
-            assert later_call.started >= earlier_call.ended, delivery["number"]
-    # A message delivered whole (to a person or a machine) is never sent again.
-    delivered_whole = await pool.fetch(
-        "SELECT a.delivery_id, d.attempts, "
-        "       array_agg(a.attempt_number ORDER BY a.attempt_number) AS whole "
-        "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-        "JOIN alert_audio au ON au.alert_id = d.alert_id AND au.language = d.language "
-        "WHERE d.alert_id = $1 AND a.message_seconds >= au.seconds - 0.3 "
-        "GROUP BY a.delivery_id, d.attempts",
-        alert_id,
-    )
-    for row in delivered_whole:
-        assert row["whole"] == [row["attempts"]], dict(row)
+    report = await fault_report(pool, network, alert_id, numbers)
+    assert report.problems() == {}, report
 
 
 @pytest.fixture
