@@ -175,6 +175,9 @@ class Settings:
     ami_secret: str = _setting("", _secret, "AMI secret (>= 16 chars)", secret=True)
     fastagi_host: str = _setting("127.0.0.1", _text, "FastAGI server bind address")
     fastagi_port: int = _setting(4573, _port, "FastAGI server port")
+    audiosocket_port: int = _setting(
+        4574, _port, "Port of the calls' audio (AudioSocket), on the FastAGI host"
+    )
     fastagi_clients: tuple[str, ...] = _setting(
         ("127.0.0.1", "::1"),
         _addresses,

@@ -143,7 +143,9 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
             assert response.status == 200
             health = await response.json()
         assert health["database"] == "ok"
-        assert health["channels"] == {"voice": {"ami": "ok", "fastagi": "ok", "engine": "ok"}}
+        assert health["channels"] == {
+            "voice": {"ami": "ok", "fastagi": "ok", "audiosocket": "ok", "engine": "ok"}
+        }
         saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
         assert saved[0] == "admin@itum.example"
         assert saved[1] in second.decode()

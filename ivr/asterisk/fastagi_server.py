@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from ivr.asterisk.fastagi_session import (
     ChannelHungUp,
     read_request,
 )
+from ivr.asterisk.peers import LOOPBACK, PeerFilter
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +64,12 @@ class FastAgiServer:
         routes: Mapping[str, Handler],
         limits: AgiLimits | None = None,
         *,
-        allowed_peers: Iterable[str] = ("127.0.0.1", "::1"),
+        allowed_peers: Iterable[str] = LOOPBACK,
     ) -> None:
         self.routes = dict(routes)
         self.limits = limits or AgiLimits()
-        self.allowed_peers = frozenset(ipaddress.ip_address(peer) for peer in allowed_peers)
-        """Addresses the PBX connects from; a connection from any other is closed."""
+        self.peers = PeerFilter(allowed_peers)
+        """The PBX's addresses; a connection from any other is closed."""
         self.stats = ServerStats()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -121,7 +121,7 @@ class FastAgiServer:
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Called by asyncio for each connection: start and track its task at once."""
         self.stats.connections += 1
-        if not self._from_the_pbx(writer):
+        if not self.peers.allows(writer):
             self.stats.refused += 1
             logger.warning(
                 "FastAGI connection refused: not from the PBX",
@@ -138,16 +138,6 @@ class FastAgiServer:
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _from_the_pbx(self, writer: asyncio.StreamWriter) -> bool:
-        peer = writer.get_extra_info("peername")
-        try:
-            address = ipaddress.ip_address(peer[0])
-        except (TypeError, IndexError, ValueError):
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return address in self.allowed_peers
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         fields: dict[str, str] = {"channel": "", "route": ""}

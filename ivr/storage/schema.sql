@@ -290,6 +290,13 @@ CREATE TABLE delivery_attempts (
     detail text NOT NULL DEFAULT '',
     -- (0008) SHA-256 of the token the call carries; its call flow must show it
     flow_token_hash bytea,
+    -- (0010) how the call was heard (see docs/voice.md)
+    greeting_end text CHECK (greeting_end IN ('beep', 'silence', 'no_media', 'bound')),
+    greeting_wait_seconds real CHECK (greeting_wait_seconds >= 0),
+    silence_before_message real CHECK (silence_before_message >= 0),
+    beep_during_playback boolean,
+    answer_to_audio_seconds real CHECK (answer_to_audio_seconds >= 0),
+    amd_seconds real CHECK (amd_seconds >= 0),
     UNIQUE (delivery_id, attempt_number),
     CHECK (ended_at IS NULL OR ended_at >= started_at)
 );

@@ -39,6 +39,20 @@ class VoiceContent:
     voice_text: str | None
 
 
+@dataclass
+class Listening:
+    """How an answered call was heard (None: not known, or not applicable)."""
+
+    greeting_end: str | None = None
+    """How the end of an answering machine's greeting was found: beep, silence,
+    no_media or bound."""
+    greeting_wait: float | None = None
+    silence_before_message: float | None = None
+    beep_during_playback: bool = False
+    answer_to_audio: float | None = None
+    amd_seconds: float | None = None
+
+
 @dataclass(frozen=True)
 class FlowResult:
     outcome: str | None
@@ -83,9 +97,27 @@ async def record_answer(db: Executor, attempt_id: int, amd_status: str, amd_caus
 
 
 async def record_progress(
-    db: Executor, attempt_id: int, keys: str, message_seconds: float, outcome: str | None
+    db: Executor,
+    attempt_id: int,
+    keys: str,
+    message_seconds: float,
+    outcome: str | None,
+    *,
+    listening: Listening,
 ) -> None:
-    await db.execute(QUERIES["voice.record_progress"], attempt_id, keys, message_seconds, outcome)
+    await db.execute(
+        QUERIES["voice.record_progress"],
+        attempt_id,
+        keys,
+        message_seconds,
+        outcome,
+        listening.greeting_end,
+        listening.greeting_wait,
+        listening.silence_before_message,
+        listening.beep_during_playback,
+        listening.answer_to_audio,
+        listening.amd_seconds,
+    )
 
 
 async def flow_result(db: Executor, attempt_id: int) -> FlowResult | None:

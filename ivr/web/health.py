@@ -1,8 +1,9 @@
 """``GET /healthz``: readiness of the whole process, for a supervisor or load balancer.
 
 It answers 200 when the database answers and every running channel says each of its
-parts is up (for voice: the AMI login, the FastAGI listener, the dispatch engine), and
-503 otherwise, with the same JSON body naming what is down. No personal data.
+parts is up (for voice: the AMI login, the FastAGI and AudioSocket listeners, the
+dispatch engine), and 503 otherwise, with the same JSON body naming what is down. No
+personal data.
 """
 
 from __future__ import annotations

@@ -70,16 +70,22 @@ class VoiceHarness:
             ):
                 await asyncio.sleep(0.2)
 
-    async def played_seconds(self, alert_id: int, language: str) -> float:
-        """Introduction plus message, as the call flow plays them."""
+    async def played_seconds(
+        self, alert_id: int, language: str, *, offer: bool = False
+    ) -> float:
+        """Introduction plus message, as the call flow plays them to a voicemail (and
+        the offer to confirm, when the greeting had no beep)."""
         message: float = await self.pool.fetchval(
             "SELECT seconds FROM alert_audio WHERE alert_id = $1 AND language = $2",
             alert_id,
             language,
         )
         sounds = self.runtime.sounds
-        intro = sounds.host(sounds.prompts_dir / language / "intro.wav")
-        return message + wav_seconds(intro)
+        prompts = ["intro", "confirm-offer"] if offer else ["intro"]
+        return message + sum(
+            wav_seconds(sounds.host(sounds.prompts_dir / language / f"{name}.wav"))
+            for name in prompts
+        )
 
 
 def serve_env(

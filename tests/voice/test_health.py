@@ -20,7 +20,7 @@ from tests.pbx.relay import TcpRelay
 
 pytestmark = pytest.mark.asterisk
 
-ALL_UP = {"ami": "ok", "fastagi": "ok", "engine": "ok"}
+ALL_UP = {"ami": "ok", "fastagi": "ok", "audiosocket": "ok", "engine": "ok"}
 
 
 async def readiness(client: TestClient[Any, Any]) -> tuple[int, Mapping[str, Any]]:
@@ -50,10 +50,11 @@ async def test_each_part_of_the_voice_channel_is_reported(
             assert body["database"] == "ok"
             assert body["channels"]["voice"] == {**ALL_UP, "ami": "down"}
 
-            # The FastAGI listener and the engine, each reported on its own.
+            # The FastAGI and AudioSocket listeners and the engine, each on its own.
             await runtime.fastagi.close()
+            await runtime.media.close()
             runtime.engine_task.cancel()
             await asyncio.gather(runtime.engine_task, return_exceptions=True)
             status, body = await readiness(client)
             assert status == 503
-            assert body["channels"]["voice"] == {"ami": "down", "fastagi": "down", "engine": "down"}
+            assert body["channels"]["voice"] == dict.fromkeys(ALL_UP, "down")

@@ -13,10 +13,6 @@ from ivr.config import Settings
 
 PRODUCT_TEMPLATES = Path(__file__).resolve().parents[3] / "asterisk-config"
 PRODUCT_RTP_PORTS = (10000, 10999)
-# After a machine's greeting: this much silence means greeting and beep are over...
-MACHINE_SILENCE_MS = 1500
-# ...and the message starts anyway after this long.
-MACHINE_WAIT_SECONDS = 20
 
 
 def product_templates() -> list[Path]:
@@ -54,8 +50,6 @@ def product_values(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
         "staff_line_number": settings.staff_line_number,
         "rtp_start": str(PRODUCT_RTP_PORTS[0]),
         "rtp_end": str(PRODUCT_RTP_PORTS[1]),
-        "machine_silence_ms": str(MACHINE_SILENCE_MS),
-        "machine_wait_seconds": str(MACHINE_WAIT_SECONDS),
     }
     blocks = {"trunk_auth_section": "", "trunk_auth_option": ""}
     if settings.sip_trunk_user:

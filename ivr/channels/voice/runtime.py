@@ -14,6 +14,7 @@ from datetime import timedelta
 import asyncpg
 
 from ivr.asterisk.ami import AmiClient
+from ivr.asterisk.audiosocket import AudioSocketServer
 from ivr.asterisk.fastagi_server import FastAgiServer
 from ivr.asterisk.process import AsteriskError, AsteriskProcess, start_owned
 from ivr.channels.voice.call_registry import CallRegistry
@@ -40,6 +41,7 @@ class VoiceRuntime:
     sounds: PbxSounds
     ami: AmiClient
     fastagi: FastAgiServer
+    media: AudioSocketServer
     engine: DispatchEngine
     engine_task: asyncio.Task[None]
     """Ends only if the engine fails (it runs until cancelled)."""
@@ -48,6 +50,7 @@ class VoiceRuntime:
         return {
             "ami": self.ami.connected,
             "fastagi": self.fastagi.listening,
+            "audiosocket": self.media.listening,
             "engine": not self.engine_task.done(),
         }
 
@@ -131,7 +134,18 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
             caller_id_number=settings.caller_id_number,
             ring_timeout=settings.ring_timeout_seconds,
         )
-        alert_call = AlertCall(pool, sounds, prompts, registry, sender.is_live)
+        media = AudioSocketServer(allowed_peers=settings.fastagi_clients)
+        await media.start(settings.fastagi_host, settings.audiosocket_port)
+        stack.push_async_callback(media.close)
+        alert_call = AlertCall(
+            pool,
+            sounds,
+            prompts,
+            registry=registry,
+            call_is_live=sender.is_live,
+            media=media,
+            media_address=f"{settings.fastagi_host}:{media.port}",
+        )
         fastagi = FastAgiServer({"alert": alert_call}, allowed_peers=settings.fastagi_clients)
         await fastagi.start(settings.fastagi_host, settings.fastagi_port)
         stack.push_async_callback(fastagi.close, 1.0)
@@ -151,7 +165,7 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
         )
         task = asyncio.create_task(engine.run(), name="voice-dispatch")
         try:
-            yield VoiceRuntime(sounds, ami, fastagi, engine, task)
+            yield VoiceRuntime(sounds, ami, fastagi, media, engine, task)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -23,10 +23,12 @@ SET answered_at = coalesce(answered_at, now()), amd_status = $2, amd_cause = $3
 WHERE id = $1 AND ended_at IS NULL;
 
 -- name: record_progress
--- The call flow's account so far: keys, seconds of message played, its outcome (only
--- while the attempt is open).
+-- The call flow's account so far: keys, seconds of message played, its outcome, how the
+-- call was heard (only while the attempt is open).
 UPDATE delivery_attempts
-SET keys_pressed = $2, message_seconds = $3, outcome = $4
+SET keys_pressed = $2, message_seconds = $3, outcome = $4,
+    greeting_end = $5, greeting_wait_seconds = $6, silence_before_message = $7,
+    beep_during_playback = $8, answer_to_audio_seconds = $9, amd_seconds = $10
 WHERE id = $1 AND ended_at IS NULL;
 
 -- name: flow_result
