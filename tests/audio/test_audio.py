@@ -97,6 +97,6 @@ async def test_prompts_prefer_recordings_and_innu_needs_one(tmp_path: Path) -> N
 
 def test_shipped_prompts_cover_both_spoken_languages() -> None:
     sources = prompt_sources(Path(__file__).parents[2] / "sounds")
-    names = {"intro", "menu", "other-language", "confirmed", "goodbye"}
+    names = {"intro", "menu", "confirm-offer", "other-language", "confirmed", "goodbye"}
     for language in ("fr", "en"):
         assert {s.name for s in sources if s.language == language} == names

@@ -33,7 +33,8 @@ def tone(hz: float, seconds: float, level_db: float = -12.0) -> np.ndarray:
 
 def noise(seconds: float, level_db: float) -> np.ndarray:
     white = RNG.normal(size=int(seconds * RATE)).astype(np.float32)
-    return (white / np.sqrt(np.mean(white**2)) * 10 ** (level_db / 20) * 32767).astype(np.float32)
+    scale = float(10 ** (level_db / 20) * 32767 / np.sqrt(np.mean(white**2)))
+    return (white * scale).astype(np.float32)
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -49,7 +50,8 @@ def speech(text: str, tmp_path: Path, voice: str = "fr", speed: int = 165) -> np
         samples = np.frombuffer(audio.readframes(audio.getnframes()), "<i2").astype(np.float32)
     loud = np.flatnonzero(np.abs(samples) > 300)  # without espeak's silence around it
     samples = samples[loud[0] : loud[-1] + 1]
-    return samples / np.sqrt(np.mean(samples**2)) * 0.1 * 32767
+    scale = float(0.1 * 32767 / np.sqrt(np.mean(samples**2)))
+    return (samples * scale).astype(np.float32)
 
 
 def frames(signal: np.ndarray) -> Iterator[bytes]:

@@ -70,9 +70,7 @@ class VoiceHarness:
             ):
                 await asyncio.sleep(0.2)
 
-    async def played_seconds(
-        self, alert_id: int, language: str, *, offer: bool = False
-    ) -> float:
+    async def played_seconds(self, alert_id: int, language: str, *, offer: bool = False) -> float:
         """Introduction plus message, as the call flow plays them to a voicemail (and
         the offer to confirm, when the greeting had no beep)."""
         message: float = await self.pool.fetchval(
