@@ -109,7 +109,8 @@ class PhoneNetwork:
             self.call_log.touch(mode=0o644)
             uid, gid = asterisk_ids(self.layout.root)
             os.chown(self.call_log, uid, gid)
-        make_network_sounds(self.layout)
+        beeps = {str(phone.params.get("beep", "none")) for phone in self.phones} - {"none"}
+        make_network_sounds(self.layout, beeps)
 
     def start(self) -> float:
         """Prepare and start the network; return its boot time in seconds.

@@ -12,31 +12,58 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simnet.recipes import BEEP_NAME, SPEECH_NAMES
+
 PHONES_FILE = Path(__file__).with_name("phones.json")
 MAX_NUMBERS = 10_000
 
+_VOICEMAIL: dict[str, int | str] = {
+    "greeting": "greeting",
+    "beep": "beep-1000-600",
+    "media": "silence",
+    "cutoff": 5,
+}
 # Behaviour -> its parameters with their defaults.
 BEHAVIOURS: dict[str, dict[str, int | str]] = {
     "person": {},
     "person-keys": {"keys": "12", "first_key_after": 6, "key_gap": 6},
     "person-hangs-up": {"hangup_after": 3},
-    "machine": {},
-    "machine-no-beep": {},
+    "person-responds": {"opening": "allo", "delay": "0.5", "background": "roomtone", "key": "2"},
+    "machine": dict(_VOICEMAIL),
+    "machine-no-beep": {**_VOICEMAIL, "greeting": "greeting-long", "beep": "none"},
+    "voicemail": dict(_VOICEMAIL),
     "busy": {},
     "no-answer": {},
     "congestion": {},
     "not-in-service": {},
     "busy-then-answer": {"busy_calls": 2},
 }
+CONTEXTS = {"machine": "voicemail", "machine-no-beep": "voicemail"}
+"""Behaviours played by another behaviour's dialplan (with their own parameters)."""
 _VARIABLES = {
     "keys": "PHONE_KEYS_TO_PRESS",
     "first_key_after": "PHONE_FIRST_KEY_AFTER",
     "key_gap": "PHONE_KEY_GAP",
     "hangup_after": "PHONE_HANGUP_AFTER",
     "busy_calls": "PHONE_BUSY_CALLS",
+    "greeting": "PHONE_GREETING",
+    "beep": "PHONE_BEEP",
+    "media": "PHONE_MEDIA",
+    "cutoff": "PHONE_CUTOFF",
+    "opening": "PHONE_OPENING",
+    "delay": "PHONE_DELAY",
+    "background": "PHONE_BACKGROUND",
+    "key": "PHONE_ANSWER_KEY",
+}
+_CHOICES: dict[str, frozenset[str]] = {
+    "greeting": SPEECH_NAMES,
+    "opening": SPEECH_NAMES,
+    "media": frozenset({"silence", "comfort", "nothing"}),
+    "background": frozenset({"roomtone", "noisy"}),
 }
 _NUMBER = re.compile(r"^[0-9]{10}$")
 _KEYS = re.compile(r"^[0-9*#]{1,20}$")
+_DELAY = re.compile(r"^[0-9](\.[0-9])?$")
 
 
 class PhoneTableError(ValueError):
@@ -65,9 +92,21 @@ def _numbers(row_name: str, spec: object) -> list[str]:
 
 
 def _param(row_name: str, name: str, value: object) -> int | str:
-    if name == "keys":
+    if name in ("keys", "key"):
         if not isinstance(value, str) or not _KEYS.match(value):
-            raise PhoneTableError(f"{row_name}: keys must be 1-20 of 0-9 * #")
+            raise PhoneTableError(f"{row_name}: {name} must be 1-20 of 0-9 * #")
+        return value
+    if name in _CHOICES:
+        if value not in _CHOICES[name]:
+            raise PhoneTableError(f"{row_name}: {name} {value!r} is not one of the sounds/choices")
+        return str(value)
+    if name == "beep":
+        if not isinstance(value, str) or (value != "none" and not BEEP_NAME.match(value)):
+            raise PhoneTableError(f"{row_name}: beep must be none or beep[-double]-<Hz>-<ms>")
+        return value
+    if name == "delay":
+        if not isinstance(value, str) or not _DELAY.match(value):
+            raise PhoneTableError(f"{row_name}: delay must be seconds like 2.5")
         return value
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600:
         raise PhoneTableError(f"{row_name}: {name} must be a whole number 0..600")
@@ -127,5 +166,6 @@ def dialplan(phones: list[Phone]) -> str:
         )
         for name, value in sorted(phone.params.items()):
             lines.append(f" same => n,Set({_VARIABLES[name]}={value})")
-        lines.append(f" same => n,Goto(behaviour-{phone.behaviour},s,1)")
+        context = CONTEXTS.get(phone.behaviour, phone.behaviour)
+        lines.append(f" same => n,Goto(behaviour-{context},s,1)")
     return "\n".join(lines) + "\n"

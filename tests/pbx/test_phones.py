@@ -31,6 +31,12 @@ def test_ranges_expand_and_params_default() -> None:
     assert phones[3].params == {"keys": "9", "first_key_after": 6, "key_gap": 6}
     plan = dialplan(phones)
     assert "exten => 4189621002,1,Gosub(phone-start,s,1(${EXTEN},person-keys))" in plan
+    machine = dialplan(
+        parse_phones({"phones": [{"numbers": "4189621004", "behaviour": "machine"}]})
+    )
+    assert " same => n,Set(PHONE_BEEP=beep-1000-600)" in machine
+    assert " same => n,Set(PHONE_CUTOFF=5)" in machine
+    assert " same => n,Goto(behaviour-voicemail,s,1)" in machine
     assert " same => n,Set(PHONE_KEYS_TO_PRESS=9)" in plan
     assert " same => n,Goto(behaviour-person-keys,s,1)" in plan
 
@@ -46,6 +52,15 @@ def test_ranges_expand_and_params_default() -> None:
         ({"numbers": "4189621001", "behaviour": "person-keys", "keys": "${X}"}, "keys"),
         ({"numbers": "4189621001", "behaviour": "person-hangs-up", "hangup_after": "3"}, "whole"),
         ({"numbers": "4189621001", "behaviour": "busy-then-answer", "busy_calls": -1}, "whole"),
+        ({"numbers": "4189621001", "behaviour": "voicemail", "greeting": "nope"}, "greeting"),
+        ({"numbers": "4189621001", "behaviour": "voicemail", "beep": "beep-1000"}, "beep"),
+        ({"numbers": "4189621001", "behaviour": "voicemail", "beep": "${X}"}, "beep"),
+        ({"numbers": "4189621001", "behaviour": "voicemail", "media": "music"}, "media"),
+        ({"numbers": "4189621001", "behaviour": "person-responds", "delay": "2,5"}, "delay"),
+        (
+            {"numbers": "4189621001", "behaviour": "person-responds", "background": "x"},
+            "background",
+        ),
     ],
 )
 def test_bad_rows_are_refused(row: dict[str, object], message: str) -> None:

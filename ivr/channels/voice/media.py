@@ -83,6 +83,7 @@ class CallMedia:
 
     def __init__(self, stream: AudioStream) -> None:
         self.stream = stream
+        self.started = asyncio.get_running_loop().time()
         self.beeps = BeepWatch()
         self.heard_beep_while_playing = False
 

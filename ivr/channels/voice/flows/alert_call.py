@@ -246,11 +246,9 @@ class AlertCall:
         self, media: CallMedia, account: CallAccount, messages: list[AlertAudio]
     ) -> None:
         """Wait for the greeting to end, then leave the whole message."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         over = await media.greeting_over()
         account.listening.greeting_end = over.reason
-        account.listening.greeting_wait = over.at - started
+        account.listening.greeting_wait = over.at - media.started
         await self._leave_message(
             media, account, messages, silent_since=over.at - over.silence_before
         )
@@ -357,6 +355,7 @@ class AlertCall:
         account.listening.greeting_end = "beep"
         await media.after_beep()
         loop = asyncio.get_running_loop()
+        account.listening.greeting_wait = loop.time() - media.started
         await self._leave_message(media, account, messages, silent_since=loop.time() - BEEP_SETTLE)
 
     async def _menu(self, media: CallMedia, messages: list[AlertAudio], current: int) -> str | None:
