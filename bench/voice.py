@@ -20,11 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import secrets
-import socket
 import statistics
-import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -34,18 +30,15 @@ from typing import Any
 
 import asyncpg
 
+from bench.system import bench_system
 from ivr.channels.voice.message_audio import prepare_alert_audio
-from ivr.channels.voice.pbx import product_asterisk
 from ivr.channels.voice.runtime import VoiceRuntime, voice_runtime
-from ivr.config import Settings, load_settings
+from ivr.config import Settings
 from ivr.dispatch.sender import AttemptResult, Claim
-from ivr.storage.embedded import EmbeddedPostgres
 from ivr.storage.migrate import migrate
 from simnet.network import PhoneNetwork
 from tests.dispatch.population import make_sending_alert
-from tests.fixtures.pbx import free_port
 
-PROVISION = Path(__file__).resolve().parents[1] / "scripts" / "provision-asterisk"
 MESSAGE = "Avis d'ébullition de l'eau pour le secteur de Uashat. Faites bouillir l'eau."
 
 
@@ -221,40 +214,14 @@ def main() -> None:
     parser.add_argument("--retry-delay", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=418, help="order of the audience")
     args = parser.parse_args()
-    root = Path(
-        subprocess.run([str(PROVISION)], check=True, capture_output=True, text=True).stdout.split()[
-            -1
-        ]
-    )
-    settings = load_settings(
-        {},
-        asterisk_root=root,
-        asterisk_instance="bench-pbx",
-        asterisk_managed=False,  # started below, before the timed part
-        ami_port=free_port(),
-        ami_secret=secrets.token_hex(16),
-        fastagi_port=free_port(),
-        sip_bind_port=free_port(socket.SOCK_DGRAM),
-        sip_trunk_port=free_port(socket.SOCK_DGRAM),
+    with bench_system(
+        "voice",
         ring_timeout_seconds=8,
         retry_delay_seconds=args.retry_delay,
         max_concurrent_calls=args.channels,
         calls_per_second=args.calls_per_second,
-    )
-    network = PhoneNetwork.for_settings(settings, name="bench-simnet")
-    with tempfile.TemporaryDirectory(prefix="ivr-bench-voice-") as directory:
-        Path(directory).chmod(0o755)  # the embedded server runs as another user
-        database = EmbeddedPostgres(Path(directory) / "pg")
-        url = database.start()
-        network.start()
-        pbx = product_asterisk(settings)
-        pbx.start()
-        try:
-            asyncio.run(run(args, settings, network, url, Path(directory)))
-        finally:
-            pbx.stop()
-            network.stop()
-            database.stop()
+    ) as system:
+        asyncio.run(run(args, system.settings, system.network, system.database_url, system.workdir))
 
 
 if __name__ == "__main__":
