@@ -126,6 +126,7 @@ async def _alert_status(settings: Settings, args: argparse.Namespace) -> int:
     async with open_database(settings) as pool:
         alert = await alerts.get_alert(pool, args.alert_id)
         rows = await alerts.get_progress(pool, args.alert_id)
+        details = await alerts.get_attempt_details(pool, args.alert_id) if args.details else []
     print(f"alert {alert.id}: {alert.state}")
     print(f"{'channel':<8} {'state':<12} {'last outcome':<24} {'deliveries':>10} {'attempts':>9}")
     for row in rows:
@@ -133,7 +134,47 @@ async def _alert_status(settings: Settings, args: argparse.Namespace) -> int:
             f"{row.channel:<8} {row.state:<12} {row.outcome or '-':<24} "
             f"{row.deliveries:>10} {row.attempts:>9}"
         )
+    if details:
+        _print_attempt_details(details)
     return 0
+
+
+DETAIL_COLUMNS = (
+    ("delivery", "delivery_id"),
+    ("try", "attempt_number"),
+    ("channel", "channel"),
+    ("outcome", "outcome"),
+    ("amd", "amd_status"),
+    ("amd cause", "amd_cause"),
+    ("amd s", "amd_seconds"),
+    ("greeting end", "greeting_end"),
+    ("waited s", "greeting_wait_seconds"),
+    ("silence s", "silence_before_message"),
+    ("beep in play", "beep_during_playback"),
+    ("to audio s", "answer_to_audio_seconds"),
+    ("keys", "keys_pressed"),
+    ("cause", "hangup_cause"),
+)
+
+
+def _print_attempt_details(details: Sequence[Any]) -> None:
+    """One line per attempt: how each answered call was heard (docs/voice.md)."""
+
+    def shown(value: object) -> str:
+        if value is None or value == "":
+            return "-"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        return str(value)
+
+    lines = [[title for title, _ in DETAIL_COLUMNS]]
+    lines += [[shown(getattr(detail, name)) for _, name in DETAIL_COLUMNS] for detail in details]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(DETAIL_COLUMNS))]
+    print()
+    for line in lines:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
 
 
 async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
@@ -243,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
         "alert-status", help="where an alert's deliveries stand (counts, no personal data)"
     )
     status.add_argument("alert_id", type=int)
+    status.add_argument(
+        "--details",
+        action="store_true",
+        help="also every attempt: AMD, how a greeting's end was found, waits, keys",
+    )
     status.set_defaults(handler=_alert_status)
 
     test_call = commands.add_parser(

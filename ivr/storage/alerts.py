@@ -157,6 +157,31 @@ async def get_progress(db: Executor, alert_id: int) -> list[ProgressRow]:
     return [ProgressRow(**dict(r)) for r in await db.fetch(QUERIES["alerts.progress"], alert_id)]
 
 
+@dataclass(frozen=True)
+class AttemptDetail:
+    """One attempt of an alert and how it was heard (no number, no name)."""
+
+    delivery_id: int
+    attempt_number: int
+    channel: str
+    outcome: str
+    amd_status: str | None
+    amd_cause: str | None
+    greeting_end: str | None
+    greeting_wait_seconds: float | None
+    silence_before_message: float | None
+    beep_during_playback: bool | None
+    answer_to_audio_seconds: float | None
+    amd_seconds: float | None
+    keys_pressed: str
+    hangup_cause: int | None
+
+
+async def get_attempt_details(db: Executor, alert_id: int) -> list[AttemptDetail]:
+    rows = await db.fetch(QUERIES["alerts.attempt_details"], alert_id)
+    return [AttemptDetail(**dict(row)) for row in rows]
+
+
 async def get_contents(db: Executor, alert_id: int) -> dict[Language, Content]:
     rows = await db.fetch(QUERIES["alerts.contents"], alert_id)
     return {row["language"]: Content(**dict(row)) for row in rows}

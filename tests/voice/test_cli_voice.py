@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import sys
 from pathlib import Path
@@ -124,6 +125,23 @@ async def test_launch_cancel_and_status_of_alerts(
         ["voice", "cancelled", "-", "2", "0"]
     ]
     assert len(simnet.calls(confirms)) == len(simnet.calls(machine)) == 1
+
+    # --details: one line per attempt, how it was heard, no number or name.
+    code, out, err = await run_ivr(env, "alert-status", str(launched), "--details")
+    assert code == 0, err
+    header, *attempts = out.split("\n\n", 1)[1].splitlines()
+    columns = re.split(r" {2,}", header.strip())
+    assert columns[:8] == [
+        "delivery", "try", "channel", "outcome", "amd", "amd cause", "amd s", "greeting end"
+    ]  # fmt: skip
+    rows = {cells[3]: cells for cells in (re.split(r" {2,}", line.strip()) for line in attempts)}
+    assert sorted(rows) == ["confirmed", "voicemail_complete"]
+    person, voicemail = rows["confirmed"], rows["voicemail_complete"]
+    assert (person[4], person[7], person[12]) == ("HUMAN", "-", "2")
+    assert (voicemail[4], voicemail[7]) == ("MACHINE", "beep")
+    assert float(voicemail[9]) <= 2.0  # silence before the message after the beep
+    assert float(person[11]) > 0  # answer to first audio
+    assert confirms not in out and machine not in out
 
 
 async def test_an_alert_completes_when_residents_chose_channels_not_in_service(

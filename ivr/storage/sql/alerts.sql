@@ -74,3 +74,14 @@ FROM deliveries d
 WHERE d.alert_id = $1
 GROUP BY d.channel, d.state, d.last_outcome
 ORDER BY d.channel, d.state, d.last_outcome;
+
+-- name: attempt_details
+-- Every attempt of alert $1 and how it was heard: no personal data (no number, no name).
+SELECT d.id AS delivery_id, a.attempt_number, d.channel, coalesce(a.outcome, '') AS outcome,
+       a.amd_status, a.amd_cause, a.greeting_end, a.greeting_wait_seconds,
+       a.silence_before_message, a.beep_during_playback, a.answer_to_audio_seconds,
+       a.amd_seconds, a.keys_pressed, a.hangup_cause
+FROM delivery_attempts a
+JOIN deliveries d ON d.id = a.delivery_id
+WHERE d.alert_id = $1
+ORDER BY d.id, a.attempt_number;
