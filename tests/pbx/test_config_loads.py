@@ -17,7 +17,8 @@ PRODUCT_MODULES = [
     "res_pjsip_caller_id.so",
     "res_agi.so",
     "app_amd.so",
-    "app_waitforsilence.so",
+    "app_audiosocket.so",
+    "res_audiosocket.so",
     "app_playback.so",
     "pbx_config.so",
 ]
