@@ -31,6 +31,7 @@ COLUMNS = (
     "recording",
     "call_id",
     "uniqueid",
+    "spoke_at",
 )
 # A sample above this (of 32767) is sound rather than line silence.
 AUDIBLE_LEVEL = 500
@@ -85,6 +86,9 @@ class PhoneCall:
     recording_path: Path | None
     call_id: str
     uniqueid: str
+    spoke_at: float | None
+    """When the phone's first words (its opening's sound file) ended, epoch seconds to
+    the millisecond; only for people who answer with words (``person-responds``)."""
 
     @property
     def pai_name(self) -> str:
@@ -138,6 +142,7 @@ def read_calls(path: Path, layout: InstanceLayout) -> list[PhoneCall]:
                     ),
                     call_id=values["call_id"],
                     uniqueid=values["uniqueid"],
+                    spoke_at=float(values["spoke_at"]) if values["spoke_at"] else None,
                 )
             )
     return calls

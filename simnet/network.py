@@ -116,10 +116,11 @@ class PhoneNetwork:
         """Prepare and start the network; return its boot time in seconds.
 
         Each number's call count starts from zero, so "busy twice, then answers" is
-        busy twice again after a restart (the counts live in the root's astdb)."""
+        busy twice again after a restart (the counts live in the root's astdb), and the
+        call log starts empty: it tells of this run's calls only."""
         self.prepare()
         seconds = self.process.start()
-        self.forget_call_counts()
+        self.reset()
         return seconds
 
     async def start_owned(self) -> float:
@@ -127,7 +128,7 @@ class PhoneNetwork:
         ivr.asterisk.process.start_owned)."""
         await asyncio.to_thread(self.prepare)
         seconds = await start_owned(self.process)
-        await asyncio.to_thread(self.forget_call_counts)
+        await asyncio.to_thread(self.reset)
         return seconds
 
     def stop(self) -> None:

@@ -99,9 +99,11 @@ def test_call_log_is_read(tmp_path: Path) -> None:
         '"1700000000","1700000009","4189621004","machine","machine","1",'
         '"Information ITUM","4189620327","""Information ITUM"" <sip:4189620327@127.0.0.1>",'
         '"""Information ITUM"" <sip:4189620327@127.0.0.1>","","/rec/4189621004-1.2.wav",'
-        '"abc@127.0.0.1","1.2"\n'
+        '"abc@127.0.0.1","1.2",""\n'
+        '"1700000010","1700000040","4189621026","person-responds","answered","1",'
+        '"Information ITUM","4189620327","","","2","","def@127.0.0.1","1.3","1700000011.137"\n'
     )
-    [call] = read_calls(log, InstanceLayout(tmp_path, "simnet"))
+    [call, person] = read_calls(log, InstanceLayout(tmp_path, "simnet"))
     assert (call.number, call.action, call.attempt, call.pai_name) == (
         "4189621004",
         "machine",
@@ -110,3 +112,5 @@ def test_call_log_is_read(tmp_path: Path) -> None:
     )
     assert call.recording_path == tmp_path / "rec" / "4189621004-1.2.wav"
     assert call.recording() is None
+    assert call.spoke_at is None
+    assert (person.keys, person.spoke_at, person.recording_path) == ("2", 1700000011.137, None)

@@ -31,6 +31,7 @@ PEOPLE = {
     "4189621023": "an answer in a noisy room",
     "4189621024": "a late answer",
     "4189621025": "a quiet speaker",
+    "4189621026": "allô, then waits",
 }
 
 
@@ -89,6 +90,15 @@ async def test_people_who_do_not_sound_like_allo_get_the_menu_and_confirm(
             attempt["amd_cause"],
         )
         assert attempt["beep_during_playback"] is False, what
+        # Details as they happened: no greeting waited for a person; for a person taken
+        # for a machine, a greeting's end that was no beep (so the offer came).
+        if attempt["amd_status"] == "HUMAN":
+            assert attempt["greeting_end"] is None, what
+            assert attempt["silence_before_message"] is None, what
+        else:
+            assert attempt["greeting_end"] in ("silence", "no_media"), what
+        assert 0 < attempt["answer_to_audio_seconds"] < 60, what
         (call,) = voice.network.calls(number)
+        assert call.spoke_at is not None, what
         assert call.keys == "2", what
         assert call.recording() is None, what
