@@ -5,7 +5,12 @@ import os
 import pytest
 from hypothesis import settings
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.browser", "tests.fixtures.pbx"]
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.browser",
+    "tests.fixtures.pbx",
+    "tests.fixtures.smsc",
+]
 
 # In CI, property tests draw the same examples every run (a red run is reproducible)
 # and no example fails for being slow on a loaded machine.
