@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Protocol
+
+from ivr.config import Settings
+from ivr.domain.outcomes import RetryPolicy
 
 
 class ChannelRuntime(Protocol):
@@ -19,3 +23,8 @@ class ChannelRuntime(Protocol):
         """Each part the channel depends on (a link, a listener, the engine) and
         whether it is up now; checked on every readiness request, so it must be cheap."""
         ...
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """Every channel's: ``retry_count`` more tries, ``retry_delay_seconds`` apart."""
+    return RetryPolicy(settings.retry_count, timedelta(seconds=settings.retry_delay_seconds))

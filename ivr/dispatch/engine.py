@@ -23,10 +23,11 @@ import socket
 
 import asyncpg
 
+from ivr.dispatch.batches import Batches
 from ivr.dispatch.pacing import StartPacer
 from ivr.dispatch.queue import WAKE_CHANNEL, DispatchQueue
 from ivr.dispatch.sender import AttemptResult, Claim, Sender
-from ivr.domain.outcomes import Outcome
+from ivr.domain.outcomes import Finish, Outcome, Retry
 from ivr.processes import pid_alive
 from ivr.storage.database import DATABASE_ERRORS, persistently
 
@@ -49,6 +50,52 @@ def dead_local_owners(owners: list[str]) -> list[str]:
     return dead
 
 
+class Recorder:
+    """Records the ends of attempts in batches (``Batches``), however long the database
+    is away: the leases are renewed once it is back, so no other engine takes these
+    deliveries meanwhile (one that does after a long outage is refused by the lease
+    check)."""
+
+    def __init__(self, queue: DispatchQueue, sender: Sender) -> None:
+        self.queue = queue
+        self.sender = sender
+        self.batches: Batches[tuple[Claim, AttemptResult], Retry | Finish | Exception] = Batches(
+            self._write
+        )
+
+    async def record(self, claim: Claim, result: AttemptResult) -> Retry | Finish:
+        step = await self.batches.put((claim, result))
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    async def _write(
+        self, ended: list[tuple[Claim, AttemptResult]]
+    ) -> list[Retry | Finish | Exception]:
+        steps: list[Retry | Finish | Exception]
+        try:
+            steps = list(
+                await persistently(
+                    lambda: self.queue.finish_many(ended), what="record the attempts"
+                )
+            )
+        except DATABASE_ERRORS:
+            # Not an outage but a refusal: one at a time, so one row does not hold back
+            # the others; a refused one is reclaimed when its lease expires.
+            steps = []
+            for claim, result in ended:
+                try:
+                    steps.append(await self.queue.finish(claim, result))
+                except DATABASE_ERRORS as error:
+                    steps.append(error)
+        await persistently(self.queue.complete_finished_alerts, what="complete alerts")
+        try:
+            await self.sender.closed([claim for claim, _ in ended])
+        except Exception:
+            log.exception("the channel could not follow up closed attempts")
+        return steps
+
+
 class DispatchEngine:
     def __init__(
         self,
@@ -56,17 +103,22 @@ class DispatchEngine:
         sender: Sender,
         *,
         max_in_flight: int,
-        starts_per_second: float,
+        starts_per_second: float | None,
+        claim_batch: int = 1,
         poll_interval: float = 2.0,
         reclaim_interval: float = 5.0,
     ) -> None:
         self.queue = queue
         self.sender = sender
         self.max_in_flight = max_in_flight
-        self.pacer = StartPacer(starts_per_second)
+        self.claim_batch = min(claim_batch, max_in_flight)
+        """Claim again once this many attempts could start (fewer claims when busy)."""
+        self.pacer = StartPacer(starts_per_second) if starts_per_second else None
+        """None: the channel paces itself (the SMS link caps parts per second)."""
         self.poll_interval = poll_interval
         self.reclaim_interval = reclaim_interval
         self.in_flight = 0
+        self.recorder = Recorder(queue, sender)
         self._wake = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None
 
@@ -81,6 +133,7 @@ class DispatchEngine:
             tasks.create_task(self._heartbeat_loop())
             tasks.create_task(self._listen_loop())
             tasks.create_task(self._reclaim_loop())
+            tasks.create_task(self.recorder.batches.run())
             await self._dispatch_loop()
 
     def _start(self, claim: Claim, *, adopted: bool = False) -> None:
@@ -94,7 +147,8 @@ class DispatchEngine:
             try:
                 claims = await self._claim_what_fits()
                 for claim in claims:
-                    await self.pacer.wait_turn()
+                    if self.pacer is not None:
+                        await self.pacer.wait_turn()
                     self._start(claim)
                 if claims:
                     continue
@@ -106,12 +160,12 @@ class DispatchEngine:
 
     async def _claim_what_fits(self) -> list[Claim]:
         free = self.max_in_flight - self.in_flight
-        if free <= 0:
+        if free <= 0 or (self.in_flight and free < self.claim_batch):
             return []
         return await self.queue.claim(free)
 
     async def _idle_timeout(self) -> float:
-        if self.in_flight >= self.max_in_flight:
+        if self.in_flight and self.max_in_flight - self.in_flight < self.claim_batch:
             return self.poll_interval  # woken when an attempt ends
         due_in = await self.queue.next_due_in()
         return self.poll_interval if due_in is None else min(due_in, self.poll_interval)
@@ -137,13 +191,7 @@ class DispatchEngine:
                 result = AttemptResult(
                     Outcome.FAILED, detail=f"{type(error).__name__}: {error}"[:300]
                 )
-            # Written however long the database is away: the lease is renewed once it
-            # is back, so no other engine takes this delivery meanwhile (one that does
-            # after a long outage is refused by the lease check).
-            step = await persistently(
-                lambda: self.queue.finish(claim, result), what="record the attempt"
-            )
-            await persistently(self.queue.complete_finished_alerts, what="complete alerts")
+            step = await self.recorder.record(claim, result)
             log.info(
                 "attempt ended",
                 extra={**fields, "outcome": result.outcome.value, "next": type(step).__name__},
@@ -174,6 +222,7 @@ class DispatchEngine:
                     self._start(claim, adopted=True)
                 if reclaimed.closed:
                     await self.queue.complete_finished_alerts()
+                    await self.sender.closed(reclaimed.closed)
                     self._wake.set()
             except DATABASE_ERRORS as error:
                 log.warning("reclaim failed", extra={"error": str(error)})

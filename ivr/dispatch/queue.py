@@ -7,6 +7,7 @@ Every state change is guarded by the lease owner, so an engine that lost its lea
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import asyncpg
@@ -68,11 +69,16 @@ class DispatchQueue:
 
     async def finish(self, claim: Claim, result: AttemptResult) -> Retry | Finish:
         """Close the attempt and decide the delivery's next step by the retry policy."""
-        step = self.policy.after(result.outcome, claim.attempt_number)
-        async with self.pool.acquire() as conn, conn.transaction():
-            await self._close_attempt(conn, claim.attempt_id, result)
-            await self._apply(conn, claim.delivery_id, result.outcome, step)
+        (step,) = await self.finish_many([(claim, result)])
         return step
+
+    async def finish_many(
+        self, ended: Sequence[tuple[Claim, AttemptResult]]
+    ) -> list[Retry | Finish]:
+        """``finish`` for many attempts in one transaction (a statement per kind of
+        change, each run for all rows at once)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await self._record(conn, ended)
 
     async def other_owners(self) -> list[str]:
         """The other engines holding deliveries of this channel now."""
@@ -93,6 +99,7 @@ class DispatchQueue:
             rows = await conn.fetch(
                 QUERIES["dispatch.orphaned_leases"], self.channel, self.owner, dead_owners
             )
+            ended: list[tuple[Claim, AttemptResult]] = []
             for row in rows:
                 claim = Claim(**{f: row[f] for f in _CLAIM_FIELDS})
                 await conn.execute(
@@ -111,12 +118,12 @@ class DispatchQueue:
                     reclaimed.adopted.append(claim)
                     continue
                 outcome = Outcome(row["outcome"]) if row["outcome"] else Outcome.FAILED
-                result = AttemptResult(outcome, detail="reclaimed after the engine stopped")
-                await self._close_attempt(conn, claim.attempt_id, result)
-                step = self.policy.after(outcome, claim.attempt_number)
-                await self._apply(conn, claim.delivery_id, outcome, step)
+                ended.append(
+                    (claim, AttemptResult(outcome, detail="reclaimed after the engine stopped"))
+                )
                 log.warning("attempt reclaimed", extra={**context, "outcome": outcome.value})
                 reclaimed.closed.append(claim)
+            await self._record(conn, ended)
         return reclaimed
 
     async def next_due_in(self) -> float | None:
@@ -129,35 +136,39 @@ class DispatchQueue:
         rows = await self.pool.fetch(QUERIES["dispatch.complete_finished_alerts"])
         return [row["id"] for row in rows]
 
-    async def _close_attempt(
-        self, conn: Connection, attempt_id: int, result: AttemptResult
-    ) -> None:
-        await conn.execute(
+    async def _record(
+        self, conn: Connection, ended: Sequence[tuple[Claim, AttemptResult]]
+    ) -> list[Retry | Finish]:
+        """Close the attempts, move their deliveries on by the retry policy, flag
+        contacts at fault and stop the retries a confirmation makes useless."""
+        steps = [self.policy.after(result.outcome, claim.attempt_number) for claim, result in ended]
+        if not ended:
+            return steps
+        await conn.executemany(
             QUERIES["dispatch.close_attempt"],
-            attempt_id,
-            result.outcome.value,
-            result.hangup_cause,
-            result.sip_code,
-            result.ring_seconds,
-            result.talk_seconds,
-            result.provider_message_id,
-            result.detail,
-        )
-
-    async def _apply(
-        self, conn: Connection, delivery_id: int, outcome: Outcome, step: Retry | Finish
-    ) -> None:
-        if isinstance(step, Retry):
-            await conn.execute(
-                QUERIES["dispatch.reschedule"],
-                delivery_id,
-                self.owner,
-                outcome.value,
-                step.after.total_seconds(),
-            )
-        else:
-            await conn.execute(
-                QUERIES["dispatch.finish"], delivery_id, self.owner, outcome.value, step.state
-            )
-        if outcome in CONTACT_FAULTS:
-            await conn.execute(QUERIES["dispatch.flag_contact"], delivery_id)
+            [
+                (claim.attempt_id, result.outcome.value, result.hangup_cause, result.sip_code,
+                 result.ring_seconds, result.talk_seconds, result.provider_message_id,
+                 result.detail)
+                for claim, result in ended
+            ],
+        )  # fmt: skip
+        retries: list[tuple[object, ...]] = []
+        finishes: list[tuple[object, ...]] = []
+        for (claim, result), step in zip(ended, steps, strict=True):
+            if isinstance(step, Retry):
+                retries.append((claim.delivery_id, self.owner, result.outcome.value,
+                                step.after.total_seconds()))  # fmt: skip
+            else:
+                finishes.append((claim.delivery_id, self.owner, result.outcome.value, step.state))
+        for query, rows in (("dispatch.reschedule", retries), ("dispatch.finish", finishes)):
+            if rows:
+                await conn.executemany(QUERIES[query], rows)
+        for outcome_set, query in (
+            (CONTACT_FAULTS, "dispatch.flag_contact"),
+            ({Outcome.CONFIRMED}, "alerts.stop_retries_after_confirmation"),
+        ):
+            delivery_ids = [(c.delivery_id,) for c, r in ended if r.outcome in outcome_set]
+            if delivery_ids:
+                await conn.executemany(QUERIES[query], delivery_ids)
+        return steps

@@ -7,6 +7,7 @@ The engine claims a delivery and opens an attempt (a ``Claim``); the channel's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,4 +56,9 @@ class Sender(Protocol):
     async def live_references(self) -> set[str]:
         """References of attempts still under way outside this process (calls still
         live on the PBX), which must not be reclaimed."""
+        ...
+
+    async def closed(self, claims: Sequence[Claim]) -> None:
+        """The engine has just recorded how these attempts ended (what the channel
+        learnt meanwhile, such as an SMS receipt that came first, can now be applied)."""
         ...

@@ -23,9 +23,10 @@ class Outcome(StrEnum):
     NOT_IN_SERVICE = "not_in_service"
     REJECTED = "rejected"
     FAILED = "failed"  # anything else: network failure, interrupted attempt
-    SENT = "sent"  # SMS/email accepted by the gateway or relay
-    DELIVERED = "delivered"  # delivery receipt
+    ACCEPTED = "accepted"  # SMS/email taken by the gateway or relay
+    DELIVERED = "delivered"  # an SMS delivery receipt said so
     UNDELIVERABLE = "undeliverable"
+    EXPIRED = "expired"  # the SMSC gave up before the phone could take the SMS
     CHANNEL_UNAVAILABLE = "channel_unavailable"  # the channel is not in service here
 
 
@@ -35,7 +36,7 @@ REACHED = frozenset(
         Outcome.LISTENED,
         Outcome.HUNG_UP_DURING_MESSAGE,
         Outcome.VOICEMAIL_COMPLETE,
-        Outcome.SENT,
+        Outcome.ACCEPTED,
         Outcome.DELIVERED,
     }
 )

@@ -13,7 +13,7 @@ import itertools
 import os
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
@@ -22,7 +22,7 @@ import asyncpg
 from ivr.dispatch.engine import DispatchEngine, dead_local_owners
 from ivr.dispatch.queue import DispatchQueue
 from ivr.dispatch.sender import AttemptResult, Claim
-from ivr.domain.outcomes import Outcome, RetryPolicy
+from ivr.domain.outcomes import Finish, Outcome, Retry, RetryPolicy
 from ivr.storage.alerts import cancel
 from tests.dispatch.population import make_sending_alert, numbers
 
@@ -41,6 +41,7 @@ class ScriptedSender:
         self.live = live or set()
         self.calls: list[tuple[str, int, float]] = []
         self.followed: list[str] = []
+        self.closed_claims: list[Claim] = []
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -63,6 +64,9 @@ class ScriptedSender:
 
     async def live_references(self) -> set[str]:
         return self.live
+
+    async def closed(self, claims: Sequence[Claim]) -> None:
+        self.closed_claims.extend(claims)
 
 
 def make_queue(
@@ -360,3 +364,104 @@ async def test_first_calls_go_before_a_due_call_back(db: asyncpg.Pool) -> None:
     assert order[0] == (first, 1)
     assert sorted(order[1:4]) == [(n, 1) for n in others]
     assert order[4] == (first, 2)
+
+
+async def test_many_quick_attempts_are_recorded_in_few_batches(db: asyncpg.Pool) -> None:
+    """Attempts that end while a batch is being written go into the next one: 300
+    attempts need far fewer transactions than attempts, and every one is recorded."""
+    alert_id = await make_sending_alert(db, numbers(300))
+    sender = ScriptedSender(lambda claim: Outcome.ACCEPTED)
+    queue = make_queue(db)
+    batches: list[int] = []
+    finish_many = queue.finish_many
+
+    async def counted(ended: Sequence[tuple[Claim, AttemptResult]]) -> list[Retry | Finish]:
+        batches.append(len(ended))
+        return await finish_many(ended)
+
+    queue.finish_many = counted  # type: ignore[method-assign]
+    engine = DispatchEngine(queue, sender, max_in_flight=100, starts_per_second=None,
+                            claim_batch=50, poll_interval=0.2)  # fmt: skip
+    async with running(engine):
+        await wait_alert_state(db, alert_id, "completed")
+    assert sum(batches) == 300
+    assert len(batches) < 150, batches
+    states = await db.fetch("SELECT state, last_outcome, count(*) FROM deliveries GROUP BY 1, 2")
+    assert [tuple(r) for r in states] == [("done", "accepted", 300)]
+    assert len(sender.closed_claims) == 300
+
+
+async def test_claims_wait_for_a_batch_of_free_slots(db: asyncpg.Pool) -> None:
+    """With claim_batch 5 of 10 slots, the engine does not claim one delivery at a time
+    as each attempt ends: every claim after the first takes at least 5."""
+    alert_id = await make_sending_alert(db, numbers(40))
+    sender = ScriptedSender(duration=0.02)
+    queue = make_queue(db)
+    claimed: list[int] = []
+    claim = queue.claim
+
+    async def counted(limit: int) -> list[Claim]:
+        got = await claim(limit)
+        if got:
+            claimed.append(len(got))
+        return got
+
+    queue.claim = counted  # type: ignore[method-assign]
+    engine = DispatchEngine(queue, sender, max_in_flight=10, starts_per_second=None,
+                            claim_batch=5, poll_interval=0.2)  # fmt: skip
+    async with running(engine):
+        await wait_alert_state(db, alert_id, "completed")
+    assert sum(claimed) == 40
+    assert claimed[0] == 10 and min(claimed[:-1]) >= 5, claimed
+
+
+async def test_a_confirmation_stops_the_retries_for_the_same_contact(db: asyncpg.Pool) -> None:
+    """Key 2 on one call: the same alert's call-backs waiting for that number (on any
+    channel) or for a member who lists it are done; other people's are not."""
+    alert_id = await make_sending_alert(db, numbers(2))
+    async with db.acquire() as conn:
+        member = await conn.fetchval(
+            "INSERT INTO households (civic_number, street, community) "
+            "VALUES (1, 'rue A', 'uashat') RETURNING id"
+        )
+        member = await conn.fetchval(
+            "INSERT INTO members (household_id, display_name) VALUES ($1, 'M') RETURNING id",
+            member,
+        )
+        first, second = await conn.fetch("SELECT id FROM contact_points ORDER BY phone_e164")
+        await conn.execute(
+            "INSERT INTO member_channels (member_id, contact_point_id, contact_kind, channel) "
+            "VALUES ($1, $2, 'phone', 'voice'), ($1, $3, 'phone', 'voice')",
+            member, first["id"], second["id"],
+        )  # fmt: skip
+        await conn.execute("UPDATE deliveries SET member_id = $1", member)
+        stranger = await conn.fetchval(
+            "INSERT INTO contact_points (kind, phone_e164, source) "
+            "VALUES ('phone', '+14189629999', 'staff') RETURNING id"
+        )
+        await conn.execute(
+            "INSERT INTO deliveries (alert_id, contact_point_id, channel, language, priority) "
+            "VALUES ($1, $2, 'voice', 'fr', 1)",
+            alert_id, stranger,
+        )  # fmt: skip
+    confirmed_on = "+14189621000"
+
+    def script(claim: Claim) -> Outcome:
+        if claim.address == confirmed_on and claim.attempt_number == 2:
+            return Outcome.CONFIRMED
+        return Outcome.BUSY
+
+    sender = ScriptedSender(script)
+    engine = DispatchEngine(make_queue(db, delay=0.3), sender, max_in_flight=1,
+                            starts_per_second=None, poll_interval=0.1)  # fmt: skip
+    async with running(engine):
+        await wait_alert_state(db, alert_id, "completed")
+    rows = await db.fetch(
+        "SELECT cp.phone_e164, d.state, d.last_outcome, d.attempts FROM deliveries d "
+        "JOIN contact_points cp ON cp.id = d.contact_point_id ORDER BY cp.phone_e164"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("+14189621000", "done", "confirmed", 2),
+        ("+14189621001", "done", "confirmed", 1),  # the member's other number: no call-back
+        ("+14189629999", "failed", "busy", 3),  # someone else: every call-back
+    ]

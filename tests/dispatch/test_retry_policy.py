@@ -24,7 +24,8 @@ def test_reached_outcomes_are_done_at_once(outcome: Outcome) -> None:
 
 
 @pytest.mark.parametrize(
-    "outcome", [Outcome.NOT_IN_SERVICE, Outcome.REJECTED, Outcome.UNDELIVERABLE]
+    "outcome",
+    [Outcome.NOT_IN_SERVICE, Outcome.REJECTED, Outcome.UNDELIVERABLE, Outcome.EXPIRED],
 )
 def test_hopeless_outcomes_fail_without_retry(outcome: Outcome) -> None:
     assert POLICY.after(outcome, 1) == Finish("failed")
@@ -35,6 +36,7 @@ def test_every_outcome_is_classified() -> None:
         Outcome.NOT_IN_SERVICE,
         Outcome.REJECTED,
         Outcome.UNDELIVERABLE,
+        Outcome.EXPIRED,
         Outcome.CHANNEL_UNAVAILABLE,
     }
     assert set(Outcome) == REACHED | RETRIED | hopeless

@@ -9,7 +9,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncpg
 
@@ -17,6 +16,7 @@ from ivr.asterisk.ami import AmiClient
 from ivr.asterisk.audiosocket import AudioSocketServer
 from ivr.asterisk.fastagi_server import FastAgiServer
 from ivr.asterisk.process import AsteriskError, AsteriskProcess, start_owned
+from ivr.channels.runtime import retry_policy
 from ivr.channels.voice.call_registry import CallRegistry
 from ivr.channels.voice.flows.alert_call import AlertCall
 from ivr.channels.voice.pbx import product_asterisk, product_sounds
@@ -26,7 +26,6 @@ from ivr.channels.voice.sounds import PbxSounds
 from ivr.config import Settings
 from ivr.dispatch.engine import DispatchEngine, engine_owner_id
 from ivr.dispatch.queue import DispatchQueue
-from ivr.domain.outcomes import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +52,6 @@ class VoiceRuntime:
             "audiosocket": self.media.listening,
             "engine": not self.engine_task.done(),
         }
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(settings.retry_count, timedelta(seconds=settings.retry_delay_seconds))
 
 
 def ami_client(settings: Settings) -> AmiClient:

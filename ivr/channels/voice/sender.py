@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
+from collections.abc import Sequence
 
 import asyncpg
 import phonenumbers
@@ -183,6 +184,9 @@ class VoiceSender:
     async def live_references(self) -> set[str]:
         """References of our calls that Asterisk still has (their ChannelIds)."""
         return await self.ami.live_channel_ids(REFERENCE_PREFIX)
+
+    async def closed(self, claims: Sequence[Claim]) -> None:
+        """Nothing to add: a call's flow writes everything while the call goes."""
 
     async def _after_unknown(
         self, claim: Claim, events: CallEvents, connection: int, detail: str

@@ -69,11 +69,14 @@ SET state = $4, last_outcome = $3, lease_owner = NULL, lease_expires_at = NULL,
 WHERE id = $1 AND lease_owner = $2 AND state = 'in_progress';
 
 -- name: flag_contact
--- The contact of delivery $1 is at fault: a phone is flagged not in service, an email
--- address invalid. Both are left out of later alerts until staff or the resident act.
+-- The contact of delivery $1 is at fault for its channel: a phone that cannot be called
+-- is flagged not in service, one that cannot take SMS is marked "no SMS", an email
+-- address invalid. Later alerts leave it out (or call instead of texting) until staff or
+-- the resident act.
 UPDATE contact_points cp
-SET not_in_service_at = CASE WHEN cp.kind = 'phone' THEN now() ELSE cp.not_in_service_at END,
-    verification = CASE WHEN cp.kind = 'email' THEN 'invalid' ELSE cp.verification END,
+SET not_in_service_at = CASE WHEN d.channel = 'voice' THEN now() ELSE cp.not_in_service_at END,
+    sms_capable = CASE WHEN d.channel = 'sms' THEN 'no' ELSE cp.sms_capable END,
+    verification = CASE WHEN d.channel = 'email' THEN 'invalid' ELSE cp.verification END,
     updated_at = now()
 FROM deliveries d
 WHERE d.id = $1 AND cp.id = d.contact_point_id;
