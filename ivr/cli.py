@@ -127,12 +127,18 @@ async def _alert_status(settings: Settings, args: argparse.Namespace) -> int:
         alert = await alerts.get_alert(pool, args.alert_id)
         rows = await alerts.get_progress(pool, args.alert_id)
         details = await alerts.get_attempt_details(pool, args.alert_id) if args.details else []
+        sms = await alerts.get_sms_summary(pool, args.alert_id)
     print(f"alert {alert.id}: {alert.state}")
     print(f"{'channel':<8} {'state':<12} {'last outcome':<24} {'deliveries':>10} {'attempts':>9}")
     for row in rows:
         print(
             f"{row.channel:<8} {row.state:<12} {row.outcome or '-':<24} "
             f"{row.deliveries:>10} {row.attempts:>9}"
+        )
+    if sms.parts:
+        print(
+            f"sms parts: {sms.parts} submitted, {sms.throttled} throttled and sent again, "
+            f"{sms.resubmitted} sent again after a lost connection, {sms.receipts} receipts"
         )
     if details:
         _print_attempt_details(details)
@@ -154,11 +160,16 @@ DETAIL_COLUMNS = (
     ("to audio s", "answer_to_audio_seconds"),
     ("keys", "keys_pressed"),
     ("cause", "hangup_cause"),
+    ("parts", "sms_parts"),
+    ("throttled", "sms_throttled"),
+    ("resent", "sms_resubmitted"),
+    ("receipts", "sms_receipts"),
 )
 
 
 def _print_attempt_details(details: Sequence[Any]) -> None:
-    """One line per attempt: how each answered call was heard (docs/voice.md)."""
+    """One line per attempt: how each answered call was heard (docs/voice.md), how each
+    SMS went (docs/sms.md)."""
 
     def shown(value: object) -> str:
         if value is None or value == "":
@@ -287,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--details",
         action="store_true",
-        help="also every attempt: AMD, how a greeting's end was found, waits, keys",
+        help="also every attempt: AMD, greeting's end, waits, keys; SMS parts, receipts",
     )
     status.set_defaults(handler=_alert_status)
 

@@ -95,6 +95,30 @@ def _smtp_tls(name: str, raw: str) -> str:
     return value
 
 
+def _smpp_field(longest: int, *, empty: bool = False) -> Callable[[str, str], str]:
+    """An SMPP 3.4 C-octet string field: printable ASCII, at most ``longest`` characters
+    (the protocol's limits; a longer value would be cut short on the wire)."""
+
+    def parse(name: str, raw: str) -> str:
+        if not empty and not raw:
+            raise SettingsError(f"{name}: must not be empty")
+        if len(raw) > longest or not all(" " < c <= "~" for c in raw):
+            raise SettingsError(f"{name}: at most {longest} printable ASCII characters")
+        return raw
+
+    return parse
+
+
+def _sms_sender(name: str, raw: str) -> str:
+    """A North American number (as 10 digits) or an alphanumeric sender (1-11)."""
+    value = raw.strip()
+    if any(c.isalpha() for c in value):
+        if not (1 <= len(value) <= 11 and value.isascii() and value.isalnum()):
+            raise SettingsError(f"{name}: {raw!r} must be 1-11 letters and digits, or a number")
+        return value
+    return _nanp_number(name, value)
+
+
 def _database_url(name: str, raw: str) -> str:
     value = _text(name, raw).strip()
     if value and not value.startswith(("postgresql://", "postgres://")):
@@ -209,6 +233,9 @@ class Settings:
     )
     caller_id_name: str = _setting("Information ITUM", _caller_id_name, "Caller ID name shown")
     caller_id_number: str = _setting("4189620327", _nanp_number, "Caller ID number shown")
+    office_phone: str = _setting(
+        "4189620327", _nanp_number, "The offices' number, given in SMS help replies"
+    )
     retry_count: int = _setting(2, _integer(0, 10), "Call-backs after busy or no answer")
     retry_delay_seconds: float = _setting(
         300.0, _number(0.0, 86400.0), "Delay before each call-back"
@@ -216,12 +243,25 @@ class Settings:
     max_concurrent_calls: int = _setting(20, _integer(1, 1000), "Trunk channels in use at most")
     calls_per_second: float = _setting(5.0, _number(0.1, 1000.0), "Call attempts per second")
     ring_timeout_seconds: int = _setting(30, _integer(5, 120), "How long a call may ring")
-    smpp_host: str = _setting("127.0.0.1", _text, "SMPP gateway host")
+    smpp_host: str = _setting("127.0.0.1", _text, "SMPP gateway (SMSC) host")
     smpp_port: int = _setting(2775, _port, "SMPP gateway port")
-    smpp_system_id: str = _setting("ivr", _text, "SMPP system_id")
-    smpp_password: str = _setting("", _text, "SMPP password", secret=True)
-    smpp_source_addr: str = _setting("4189620327", _text, "SMS sender address")
-    sms_per_second: float = _setting(10.0, _number(0.1, 1000.0), "SMS submitted per second")
+    smpp_tls: bool = _setting(False, _boolean, "Connect to the SMPP gateway over TLS")
+    smpp_system_id: str = _setting("ivr", _smpp_field(15), "SMPP system_id (1-15 characters)")
+    smpp_password: str = _setting(
+        "", _smpp_field(8, empty=True), "SMPP password (at most 8 characters)", secret=True
+    )
+    smpp_system_type: str = _setting(
+        "", _smpp_field(12, empty=True), "SMPP system_type (empty unless the operator asks)"
+    )
+    smpp_source_addr: str = _setting(
+        "4189620327", _sms_sender, "SMS sender: a North American number, or 1-11 letters/digits"
+    )
+    smpp_window: int = _setting(
+        10, _integer(1, 1000), "SMS parts sent and not yet answered by the gateway, at most"
+    )
+    sms_per_second: float = _setting(
+        10.0, _number(0.1, 10000.0), "SMS parts submitted per second, at most"
+    )
     smtp_host: str = _setting("127.0.0.1", _text, "SMTP relay host")
     smtp_port: int = _setting(587, _port, "SMTP relay port")
     smtp_user: str = _setting("", _text, "SMTP user (empty: no auth)")

@@ -65,18 +65,32 @@ async def wait_for_stop(engines: Mapping[str, asyncio.Task[None]]) -> None:
 
 @contextlib.asynccontextmanager
 async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
-    """The simulated phone network as the carrier (demo only; not in production)."""
+    """The simulated phone network as the carrier, and when SMS is on, the simulated
+    SMSC as the SMS gateway, with the settings' credentials (demo only)."""
     from simnet.network import PhoneNetwork
+    from simnet.smsc import SimulatedSmsc
 
     # Named after the product's instance, so two installations on one machine (or a
     # test beside the demo) each have their own.
     network = PhoneNetwork.for_settings(settings, name=f"{settings.asterisk_instance}-simnet")
     await network.start_owned()
     log.info("demo phone network started", extra={"sip_port": settings.sip_trunk_port})
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(asyncio.to_thread, network.stop)
+        if "sms" in settings.channels:
+            workdir = settings.data_dir / "demo-smsc"
+            workdir.mkdir(parents=True, exist_ok=True)
+            smsc = SimulatedSmsc(
+                workdir=workdir,
+                host=settings.smpp_host,
+                port=settings.smpp_port,
+                system_id=settings.smpp_system_id,
+                password=settings.smpp_password,
+                system_type=settings.smpp_system_type,
+            )
+            await stack.enter_async_context(smsc)
+            log.info("demo SMS gateway started", extra={"smpp_port": settings.smpp_port})
         yield
-    finally:
-        await asyncio.to_thread(network.stop)
 
 
 @contextlib.asynccontextmanager

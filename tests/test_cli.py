@@ -109,8 +109,8 @@ async def test_create_staff_with_password_from_stdin(database_url: str, tmp_path
 async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     database_url: str, tmp_path: Path, asterisk_root: Path
 ) -> None:
-    """``ivr serve`` as scripts/run starts it: its own Asterisk from the provisioned root
-    and the demo phone network, on ports of its own."""
+    """``ivr serve`` as scripts/run starts it: its own Asterisk from the provisioned root,
+    calls and texts, the demo phone network and SMS gateway, on ports of its own."""
     port = free_port()
     env = ivr_env(
         tmp_path,
@@ -124,6 +124,9 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
         IVR_SIP_BIND_PORT=str(free_port(socket.SOCK_DGRAM)),
         IVR_SIP_TRUNK_PORT=str(free_port(socket.SOCK_DGRAM)),
         IVR_DEMO_PHONE_NETWORK="true",
+        IVR_CHANNELS="voice,sms",
+        IVR_SMPP_PORT=str(free_port()),
+        IVR_SMPP_PASSWORD=secrets.token_hex(4),
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ivr", "serve", env=env,
@@ -136,15 +139,17 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
         second = await asyncio.wait_for(process.stdout.readline(), 10)
         assert f"http://127.0.0.1:{port}/admin/" in first.decode(), await process.stderr.read()
         assert "admin@itum.example" in second.decode()
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{port}/healthz") as response,
-        ):
-            assert response.status == 200
-            health = await response.json()
+        async with aiohttp.ClientSession() as http, asyncio.timeout(20):
+            while True:  # the SMS link binds to the demo gateway just after the start
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    health = await response.json()
+                if response.status == 200:
+                    break
+                await asyncio.sleep(0.2)
         assert health["database"] == "ok"
         assert health["channels"] == {
-            "voice": {"ami": "ok", "fastagi": "ok", "audiosocket": "ok", "engine": "ok"}
+            "voice": {"ami": "ok", "fastagi": "ok", "audiosocket": "ok", "engine": "ok"},
+            "sms": {"smpp": "ok", "engine": "ok"},
         }
         saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
         assert saved[0] == "admin@itum.example"

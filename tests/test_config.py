@@ -17,6 +17,14 @@ def test_defaults_match_the_brief() -> None:
     assert settings.database_url == ""
 
 
+@pytest.mark.parametrize(
+    ("raw", "sender"),
+    [("418-962-0327", "4189620327"), ("ITUM", "ITUM"), ("Alerte2026", "Alerte2026")],
+)
+def test_sms_sender_is_a_number_or_a_short_name(raw: str, sender: str) -> None:
+    assert load_settings({"IVR_SMPP_SOURCE_ADDR": raw}).smpp_source_addr == sender
+
+
 @pytest.mark.parametrize("raw", ["418-962-0327", "+1 418 962 0327", "(418) 962-0327"])
 def test_caller_id_number_is_normalised(raw: str) -> None:
     assert load_settings({"IVR_CALLER_ID_NUMBER": raw}).caller_id_number == "4189620327"
@@ -38,6 +46,17 @@ def test_caller_id_number_is_normalised(raw: str) -> None:
         ("IVR_CALLS_PER_SECOND", "fast", "IVR_CALLS_PER_SECOND: 'fast' is not a number"),
         ("IVR_LOG_LEVEL", "LOUD", "IVR_LOG_LEVEL"),
         ("IVR_RETRY_DELAY", "5", "IVR_RETRY_DELAY: unknown setting"),
+        ("IVR_SMPP_PASSWORD", "ninechars", "IVR_SMPP_PASSWORD: at most 8 printable ASCII"),
+        ("IVR_SMPP_SYSTEM_ID", "", "IVR_SMPP_SYSTEM_ID: must not be empty"),
+        ("IVR_SMPP_SYSTEM_ID", "itum\nbind", "IVR_SMPP_SYSTEM_ID: at most 15 printable"),
+        ("IVR_SMPP_SYSTEM_TYPE", "é", "IVR_SMPP_SYSTEM_TYPE: at most 12 printable ASCII"),
+        (
+            "IVR_SMPP_SOURCE_ADDR",
+            "Information ITUM",
+            "IVR_SMPP_SOURCE_ADDR: 'Information ITUM' must",
+        ),
+        ("IVR_SMPP_SOURCE_ADDR", "962-03", "IVR_SMPP_SOURCE_ADDR: '962-03' is not a valid"),
+        ("IVR_SMPP_WINDOW", "0", "IVR_SMPP_WINDOW: 0 is outside 1..1000"),
     ],
 )
 def test_bad_value_names_the_variable(variable: str, raw: str, message: str) -> None:

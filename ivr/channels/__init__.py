@@ -13,9 +13,10 @@ from contextlib import AbstractAsyncContextManager
 import asyncpg
 
 from ivr.channels.runtime import ChannelRuntime
+from ivr.channels.sms.runtime import sms_runtime
 from ivr.channels.voice.runtime import voice_runtime
 from ivr.config import Settings
 
 RuntimeFactory = Callable[[Settings, asyncpg.Pool], AbstractAsyncContextManager[ChannelRuntime]]
 
-RUNTIMES: Mapping[str, RuntimeFactory] = {"voice": voice_runtime}
+RUNTIMES: Mapping[str, RuntimeFactory] = {"voice": voice_runtime, "sms": sms_runtime}

@@ -175,11 +175,32 @@ class AttemptDetail:
     amd_seconds: float | None
     keys_pressed: str
     hangup_cause: int | None
+    sms_parts: int | None
+    sms_throttled: int | None
+    sms_resubmitted: int | None
+    sms_receipts: str | None
+    """Receipt states of the parts, e.g. ``DELIVRD`` or ``DELIVRD+UNDELIV``."""
 
 
 async def get_attempt_details(db: Executor, alert_id: int) -> list[AttemptDetail]:
     rows = await db.fetch(QUERIES["alerts.attempt_details"], alert_id)
     return [AttemptDetail(**dict(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class SmsSummary:
+    parts: int
+    throttled: int
+    """Answers "slow down" (the part went again)."""
+    resubmitted: int
+    """Parts sent again after a connection lost before the SMSC's answer."""
+    receipts: int
+
+
+async def get_sms_summary(db: Executor, alert_id: int) -> SmsSummary:
+    row = await db.fetchrow(QUERIES["alerts.sms_summary"], alert_id)
+    assert row is not None
+    return SmsSummary(**dict(row))
 
 
 async def get_contents(db: Executor, alert_id: int) -> dict[Language, Content]:

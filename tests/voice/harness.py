@@ -108,6 +108,17 @@ def serve_env(
     return env
 
 
+async def run_ivr(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """``ivr`` with ``args``: exit code, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ivr", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
 async def start_serve(env: dict[str, str], log: Path | None = None) -> asyncio.subprocess.Process:
     """``ivr serve`` started and ready (its logs appended to ``log`` when given)."""
     errors = log.open("ab") if log else None

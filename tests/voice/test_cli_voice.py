@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -17,19 +16,9 @@ from ivr.config import Settings
 from ivr.storage import alerts, people
 from simnet.network import PhoneNetwork
 from tests.storage.scenario import build_town
-from tests.voice.harness import serve_env, start_serve
+from tests.voice.harness import run_ivr, serve_env, start_serve
 
 pytestmark = pytest.mark.asterisk
-
-
-async def run_ivr(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ivr", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
 
 
 async def test_test_call_reaches_the_number_and_reports_the_outcome(

@@ -76,12 +76,47 @@ GROUP BY d.channel, d.state, d.last_outcome
 ORDER BY d.channel, d.state, d.last_outcome;
 
 -- name: attempt_details
--- Every attempt of alert $1 and how it was heard: no personal data (no number, no name).
+-- Every attempt of alert $1, how a call was heard and how an SMS went: no personal data
+-- (no number, no name).
 SELECT d.id AS delivery_id, a.attempt_number, d.channel, coalesce(a.outcome, '') AS outcome,
        a.amd_status, a.amd_cause, a.greeting_end, a.greeting_wait_seconds,
        a.silence_before_message, a.beep_during_playback, a.answer_to_audio_seconds,
-       a.amd_seconds, a.keys_pressed, a.hangup_cause
+       a.amd_seconds, a.keys_pressed, a.hangup_cause,
+       p.parts AS sms_parts, p.throttled AS sms_throttled, p.resubmitted AS sms_resubmitted,
+       p.receipts AS sms_receipts
 FROM delivery_attempts a
 JOIN deliveries d ON d.id = a.delivery_id
+LEFT JOIN LATERAL (
+    SELECT count(*)::int AS parts, sum(throttled)::int AS throttled,
+           sum(resubmitted)::int AS resubmitted,
+           string_agg(DISTINCT receipt_state, '+' ORDER BY receipt_state) AS receipts
+    FROM sms_parts WHERE attempt_id = a.id
+    HAVING count(*) > 0
+) p ON true
 WHERE d.alert_id = $1
 ORDER BY d.id, a.attempt_number;
+
+-- name: sms_summary
+-- The SMS parts of alert $1: how many, answered "slow down" and sent again, sent again
+-- after a connection lost before the answer, and their receipts.
+SELECT count(*)::int AS parts,
+       coalesce(sum(p.throttled), 0)::int AS throttled,
+       coalesce(sum(p.resubmitted), 0)::int AS resubmitted,
+       count(*) FILTER (WHERE p.receipt_state IS NOT NULL)::int AS receipts
+FROM sms_parts p
+JOIN delivery_attempts a ON a.id = p.attempt_id
+JOIN deliveries d ON d.id = a.delivery_id
+WHERE d.alert_id = $1;
+
+-- name: stop_retries_after_confirmation
+-- Delivery $1 was confirmed (key 2 on a call, OUI by SMS): the retries of its alert
+-- still waiting for its contact point, or for the members who list that contact point,
+-- on any channel, are done: the resident has the message.
+UPDATE deliveries d
+SET state = 'done', last_outcome = 'confirmed', finished_at = now(), updated_at = now()
+FROM deliveries c
+WHERE c.id = $1 AND d.alert_id = c.alert_id AND d.id <> c.id
+  AND d.state = 'pending' AND d.attempts > 0
+  AND (d.contact_point_id = c.contact_point_id
+       OR d.member_id IN (SELECT mc.member_id FROM member_channels mc
+                          WHERE mc.contact_point_id = c.contact_point_id));
