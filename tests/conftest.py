@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.pbx",
     "tests.fixtures.smsc",
+    "tests.fixtures.mail",
 ]
 
 # In CI, property tests draw the same examples every run (a red run is reproducible)
