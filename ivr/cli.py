@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from ivr.asterisk.ami import AmiError
 from ivr.asterisk.config_render import PbxConfigError
 from ivr.asterisk.process import AsteriskError
+from ivr.channels.email.bounces import MaildirError
+from ivr.channels.email.signing import DkimKeyError
 from ivr.channels.voice.audio import AudioError
 from ivr.config import (
     Settings,
@@ -20,6 +23,7 @@ from ivr.config import (
     setting_docs,
     setting_text,
 )
+from ivr.domain.alerts import CATEGORIES
 from ivr.domain.errors import DomainError
 from ivr.logs import configure_logging
 from ivr.storage.database import DatabaseUnavailable
@@ -164,12 +168,13 @@ DETAIL_COLUMNS = (
     ("throttled", "sms_throttled"),
     ("resent", "sms_resubmitted"),
     ("receipts", "sms_receipts"),
+    ("relay", "relay_answer"),
 )
 
 
 def _print_attempt_details(details: Sequence[Any]) -> None:
     """One line per attempt: how each answered call was heard (docs/voice.md), how each
-    SMS went (docs/sms.md)."""
+    SMS went (docs/sms.md), what the mail relay answered (docs/email.md)."""
 
     def shown(value: object) -> str:
         if value is None or value == "":
@@ -204,6 +209,38 @@ async def _test_call(settings: Settings, args: argparse.Namespace) -> int:
             ) from None
     print(f"{result.state}: {', '.join(result.outcomes) or 'no attempt'}")
     return 0 if result.state == "done" else 1
+
+
+async def _read_bounces(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.channels.email.bounces import read_bounces
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        report = await read_bounces(pool, args.maildir)
+    print(
+        f"bounces: {report.read} read, {report.flagged} addresses flagged invalid; "
+        f"{report.already_read} read before, {report.not_bounces} not permanent failures, "
+        f"{report.unreadable} unreadable"
+    )
+    return 0
+
+
+async def _test_email(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.channels.email.test_email import send_test_email
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        staff_id = await _staff_id(pool, args.staff)
+        answer = await send_test_email(
+            pool,
+            settings,
+            args.address,
+            staff_id=staff_id,
+            category=args.category,
+            language=args.language,
+        )
+    print(f"{'accepted' if answer.accepted else 'not sent'}: {answer}")
+    return 0 if answer.accepted else 1
 
 
 async def _load_demo_data(settings: Settings, args: argparse.Namespace) -> int:
@@ -298,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--details",
         action="store_true",
-        help="also every attempt: AMD, greeting's end, waits, keys; SMS parts, receipts",
+        help="also every attempt: AMD, greeting's end, waits, keys; SMS parts, receipts; "
+        "the mail relay's answer",
     )
     status.set_defaults(handler=_alert_status)
 
@@ -310,6 +348,22 @@ def build_parser() -> argparse.ArgumentParser:
     test_call.add_argument("--language", choices=["fr", "en"], default="fr")
     test_call.add_argument("--wait", type=float, default=300.0, help="seconds to wait (300)")
     test_call.set_defaults(handler=_test_call)
+
+    test_email = commands.add_parser(
+        "test-email", help="send one email from a category's current template to an address"
+    )
+    test_email.add_argument("address", help="where to send it")
+    test_email.add_argument("--as", dest="staff", required=True, metavar="EMAIL", help="who sends")
+    test_email.add_argument("--category", choices=CATEGORIES, default="exercise")
+    test_email.add_argument("--language", choices=["fr", "en"], default="fr")
+    test_email.set_defaults(handler=_test_email)
+
+    bounces = commands.add_parser(
+        "read-bounces",
+        help="flag the addresses that bounced, from a Maildir of bounce messages (repeatable)",
+    )
+    bounces.add_argument("maildir", type=Path, help="the Maildir the bounce address delivers to")
+    bounces.set_defaults(handler=_read_bounces)
 
     demo = commands.add_parser(
         "load-demo-data", help="load fictional sectors and residents (an empty database only)"
@@ -351,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         PbxConfigError,
         AsteriskError,
         SettingsError,
+        MaildirError,
+        DkimKeyError,
     ) as error:
         print(f"ivr: {error}", file=sys.stderr)
         return 2

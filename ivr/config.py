@@ -7,14 +7,19 @@ reference lives in ``docs/configuration.md``.
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
+
+_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+"""A plain ASCII email address, as settings give them."""
 
 
 class SettingsError(ValueError):
@@ -117,6 +122,33 @@ def _sms_sender(name: str, raw: str) -> str:
             raise SettingsError(f"{name}: {raw!r} must be 1-11 letters and digits, or a number")
         return value
     return _nanp_number(name, value)
+
+
+def _optional_path(name: str, raw: str) -> Path | None:
+    return _path(name, raw) if raw.strip() else None
+
+
+def _mailbox(name: str, raw: str) -> str:
+    """``Name <address>`` or a bare address, with a plausible address."""
+    value = _text(name, raw).strip()
+    _, address = email.utils.parseaddr(value)
+    if not _ADDRESS.fullmatch(address):
+        raise SettingsError(f"{name}: {raw!r} has no valid email address")
+    return value
+
+
+def _optional_address(name: str, raw: str) -> str:
+    value = _text(name, raw).strip()
+    if value and not _ADDRESS.fullmatch(value):
+        raise SettingsError(f"{name}: {raw!r} is not an email address")
+    return value
+
+
+def _public_url(name: str, raw: str) -> str:
+    value = _text(name, raw).strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s?#]*)?", value):
+        raise SettingsError(f"{name}: {raw!r} must be an http(s) address without query")
+    return value
 
 
 def _database_url(name: str, raw: str) -> str:
@@ -267,14 +299,45 @@ class Settings:
     smtp_user: str = _setting("", _text, "SMTP user (empty: no auth)")
     smtp_password: str = _setting("", _text, "SMTP password", secret=True)
     smtp_tls: str = _setting("starttls", _smtp_tls, "starttls, tls or none")
+    smtp_ca_file: Path | None = _setting(
+        None, _optional_path, "A private CA to trust for the relay (empty: the system's)"
+    )
     smtp_from: str = _setting(
-        "Information ITUM <alertes@itum.invalid>", _text, "From address of alert emails"
+        "Information ITUM <alertes@itum.invalid>", _mailbox, "From address of alert emails"
+    )
+    smtp_connections: int = _setting(4, _integer(1, 50), "SMTP connections kept open at most")
+    emails_per_second: float = _setting(
+        20.0, _number(0.1, 10000.0), "Alert emails sent per second, at most"
+    )
+    bounce_address: str = _setting(
+        "",
+        _optional_address,
+        "Where bounces go, one address per attempt (VERP) from it; empty: bounces@ the From domain",
+    )
+    dkim_selector: str = _setting("", _text, "DKIM selector (empty: emails are not signed)")
+    dkim_key_file: Path | None = _setting(
+        None, _optional_path, "DKIM private key, PEM (kept readable by this service only)"
+    )
+    dkim_domain: str = _setting("", _text, "DKIM signing domain (empty: the From domain)")
+    public_url: str = _setting(
+        "",
+        _public_url,
+        "Public address of the web pages, for links in emails "
+        "(empty: from IVR_WEB_HOST and IVR_WEB_PORT)",
     )
     log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
 
     @property
     def embedded_database_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    @property
+    def site_url(self) -> str:
+        """Where residents reach the web pages (links in emails)."""
+        if self.public_url:
+            return self.public_url
+        scheme = "https" if self.web_https else "http"
+        return f"{scheme}://{self.web_host}:{self.web_port}"
 
 
 PREFIX = "IVR_"
@@ -290,6 +353,8 @@ def setting_docs() -> list[tuple[str, str, str]]:
 
 def setting_text(value: object) -> str:
     """A value as it would be written in the environment."""
+    if value is None:
+        return ""
     return ",".join(value) if isinstance(value, tuple) else str(value)
 
 

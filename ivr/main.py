@@ -65,8 +65,9 @@ async def wait_for_stop(engines: Mapping[str, asyncio.Task[None]]) -> None:
 
 @contextlib.asynccontextmanager
 async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
-    """The simulated phone network as the carrier, and when SMS is on, the simulated
-    SMSC as the SMS gateway, with the settings' credentials (demo only)."""
+    """The simulated phone network as the carrier, and when SMS or email is on, the
+    simulated SMSC and mail relay, with the settings' credentials (demo only)."""
+    from simnet.mailrelay import SimulatedMailRelay, TlsMode
     from simnet.network import PhoneNetwork
     from simnet.smsc import SimulatedSmsc
 
@@ -90,6 +91,26 @@ async def demo_phone_network(settings: Settings) -> AsyncIterator[None]:
             )
             await stack.enter_async_context(smsc)
             log.info("demo SMS gateway started", extra={"smpp_port": settings.smpp_port})
+        if "email" in settings.channels:
+            # Its certificate's CA is written where the email channel looks for it.
+            workdir = settings.data_dir / "demo-mail"
+            relay_tls: dict[str, TlsMode] = {
+                "starttls": "starttls",
+                "tls": "implicit",
+                "none": "none",
+            }
+            relay = SimulatedMailRelay(
+                workdir=workdir,
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                tls=relay_tls[settings.smtp_tls],
+                username=settings.smtp_user or None,
+                password=settings.smtp_password if settings.smtp_user else None,
+                certificate_dir=settings.smtp_ca_file.parent if settings.smtp_ca_file else None,
+            )
+            await stack.enter_async_context(relay)
+            log.info("demo mail relay started",
+                     extra={"smtp_port": relay.port, "bounces": str(relay.bounce_dir)})  # fmt: skip
         yield
 
 

@@ -110,7 +110,8 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     database_url: str, tmp_path: Path, asterisk_root: Path
 ) -> None:
     """``ivr serve`` as scripts/run starts it: its own Asterisk from the provisioned root,
-    calls and texts, the demo phone network and SMS gateway, on ports of its own."""
+    calls, texts and emails, the demo phone network, SMS gateway and mail relay (STARTTLS
+    with its CA, a login), on ports of its own."""
     port = free_port()
     env = ivr_env(
         tmp_path,
@@ -124,9 +125,14 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
         IVR_SIP_BIND_PORT=str(free_port(socket.SOCK_DGRAM)),
         IVR_SIP_TRUNK_PORT=str(free_port(socket.SOCK_DGRAM)),
         IVR_DEMO_PHONE_NETWORK="true",
-        IVR_CHANNELS="voice,sms",
+        IVR_CHANNELS="voice,sms,email",
         IVR_SMPP_PORT=str(free_port()),
         IVR_SMPP_PASSWORD=secrets.token_hex(4),
+        IVR_SMTP_PORT=str(free_port()),
+        IVR_SMTP_USER="itum",
+        IVR_SMTP_PASSWORD=secrets.token_hex(8),
+        IVR_SMTP_CA_FILE=str(tmp_path / "var" / "demo-mail" / "ca.pem"),
+        IVR_SECRET_KEY=secrets.token_hex(16),
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ivr", "serve", env=env,
@@ -150,6 +156,7 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
         assert health["channels"] == {
             "voice": {"ami": "ok", "fastagi": "ok", "audiosocket": "ok", "engine": "ok"},
             "sms": {"smpp": "ok", "engine": "ok"},
+            "email": {"smtp": "ok", "engine": "ok"},
         }
         saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
         assert saved[0] == "admin@itum.example"

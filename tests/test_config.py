@@ -57,6 +57,12 @@ def test_caller_id_number_is_normalised(raw: str) -> None:
         ),
         ("IVR_SMPP_SOURCE_ADDR", "962-03", "IVR_SMPP_SOURCE_ADDR: '962-03' is not a valid"),
         ("IVR_SMPP_WINDOW", "0", "IVR_SMPP_WINDOW: 0 is outside 1..1000"),
+        ("IVR_SMTP_FROM", "Information ITUM", "IVR_SMTP_FROM: 'Information ITUM' has no valid"),
+        ("IVR_SMTP_FROM", "ITUM <alertes@itum>", "IVR_SMTP_FROM"),
+        ("IVR_BOUNCE_ADDRESS", "retours", "IVR_BOUNCE_ADDRESS: 'retours' is not an email"),
+        ("IVR_PUBLIC_URL", "alertes.itum.ca", "IVR_PUBLIC_URL: 'alertes.itum.ca' must be an"),
+        ("IVR_PUBLIC_URL", "https://a.example/?x=1", "IVR_PUBLIC_URL"),
+        ("IVR_SMTP_CONNECTIONS", "0", "IVR_SMTP_CONNECTIONS: 0 is outside 1..50"),
     ],
 )
 def test_bad_value_names_the_variable(variable: str, raw: str, message: str) -> None:
@@ -89,3 +95,12 @@ def test_every_setting_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
     missing = [variable for variable, _, _ in setting_docs() if f"`{variable}`" not in doc]
     assert missing == []
+
+
+def test_links_in_emails_use_the_public_address_or_the_web_server() -> None:
+    assert load_settings({}).site_url == "http://127.0.0.1:8080"
+    public = load_settings({"IVR_PUBLIC_URL": "https://alertes.itum.example/"})
+    assert public.site_url == "https://alertes.itum.example"
+    assert load_settings({"IVR_SMTP_FROM": "alertes@itum.example"}).smtp_from == (
+        "alertes@itum.example"
+    )

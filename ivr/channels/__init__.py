@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 
+from ivr.channels.email.runtime import email_runtime
 from ivr.channels.runtime import ChannelRuntime
 from ivr.channels.sms.runtime import sms_runtime
 from ivr.channels.voice.runtime import voice_runtime
@@ -19,4 +20,8 @@ from ivr.config import Settings
 
 RuntimeFactory = Callable[[Settings, asyncpg.Pool], AbstractAsyncContextManager[ChannelRuntime]]
 
-RUNTIMES: Mapping[str, RuntimeFactory] = {"voice": voice_runtime, "sms": sms_runtime}
+RUNTIMES: Mapping[str, RuntimeFactory] = {
+    "voice": voice_runtime,
+    "sms": sms_runtime,
+    "email": email_runtime,
+}

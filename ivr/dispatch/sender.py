@@ -28,6 +28,8 @@ class Claim:
     """Unique to the attempt (``ivr-<delivery>-<attempt>``); the channel tags what it
     sends with it (the call's ChannelId) so it can be found again after a restart."""
     address: str
+    contact_point_id: int
+    """The number or address the attempt goes to (links in an email name it)."""
 
 
 @dataclass(frozen=True)

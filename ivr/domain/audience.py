@@ -8,8 +8,10 @@ rules in bulk inside PostgreSQL (the property tests check that both agree).
   household's (the whole home hears it).
 - Fallback: the language asked for if the alert has it on that channel, else French,
   else English. Innu-aimun exists only as a recording, so text channels fall back.
-- A contact point gets nothing on a channel it opted out of; a phone flagged "not in
-  service" gets no call or SMS; an address or number marked invalid gets nothing.
+- A contact point gets nothing on a channel it opted out of (an opt-out that keeps
+  emergencies on, from an email's one-click unsubscribe, applies to exercises only); a
+  phone flagged "not in service" gets no call or SMS; an address or number marked
+  invalid gets nothing.
 - A shared contact point gets one delivery per channel per alert, in the language of
   the member with the lowest id among those who chose it (the first registered).
 """
@@ -53,6 +55,11 @@ def pick_language(wanted: Language, available: Collection[Language]) -> Language
         if language in available:
             return language
     return None
+
+
+def opt_out_applies(*, covers_emergencies: bool, exercise: bool) -> bool:
+    """Whether an opt-out stops this alert: every alert, or exercises only."""
+    return covers_emergencies or exercise
 
 
 def usable(channel: Channel, *, verification: str, not_in_service: bool, opted_out: bool) -> bool:

@@ -180,6 +180,8 @@ class AttemptDetail:
     sms_resubmitted: int | None
     sms_receipts: str | None
     """Receipt states of the parts, e.g. ``DELIVRD`` or ``DELIVRD+UNDELIV``."""
+    relay_answer: str | None
+    """An email's: stage, code and status, e.g. ``rcpt: 550 5.1.1``, ``(resent)``."""
 
 
 async def get_attempt_details(db: Executor, alert_id: int) -> list[AttemptDetail]:

@@ -145,6 +145,8 @@ CREATE TABLE opt_outs (
     channel text NOT NULL CHECK (channel IN ('voice', 'sms', 'email')),
     opted_out_at timestamptz NOT NULL DEFAULT now(),
     source text NOT NULL CHECK (source IN ('resident', 'portal', 'staff', 'carrier')),
+    -- false: a one-click unsubscribe from an email; emergency alerts still come.
+    emergencies boolean NOT NULL DEFAULT true,
     PRIMARY KEY (contact_point_id, channel)
 );
 
@@ -352,8 +354,9 @@ $$;
 
 -- Every usable (member, contact point, channel) of the scope: SMS to a landline, to a
 -- number that cannot take SMS, or when SMS is not among the channels in service
--- (p_channels) becomes voice; opt-outs, invalid contacts and numbers not in service are
--- left out; a follow-up keeps only what the earlier alert delivered to.
+-- (p_channels) becomes voice; opt-outs (those that keep emergencies on apply to
+-- exercises only), invalid contacts and numbers not in service are left out; a
+-- follow-up keeps only what the earlier alert delivered to.
 CREATE FUNCTION alert_choices(p_alert_id bigint,
                               p_channels text[] DEFAULT ARRAY['voice', 'sms', 'email'])
 RETURNS TABLE (
@@ -378,7 +381,9 @@ LANGUAGE sql STABLE AS $$
       AND cp.verification <> 'invalid'
       AND (cp.kind = 'email' OR cp.not_in_service_at IS NULL)
       AND NOT EXISTS (
-          SELECT 1 FROM opt_outs o WHERE o.contact_point_id = cp.id AND o.channel = ch.channel)
+          SELECT 1 FROM opt_outs o
+          WHERE o.contact_point_id = cp.id AND o.channel = ch.channel
+            AND (o.emergencies OR a.category = 'exercise'))
       AND (a.follow_up_of IS NULL OR EXISTS (
           SELECT 1 FROM deliveries d
           WHERE d.alert_id = a.follow_up_of AND d.contact_point_id = cp.id
@@ -499,3 +504,16 @@ CREATE TABLE sms_inbound (
 CREATE INDEX sms_inbound_open_idx ON sms_inbound (id)
     WHERE handled_at IS NULL OR (reply IS NOT NULL AND replied_at IS NULL);
 CREATE INDEX sms_inbound_phone_idx ON sms_inbound (phone_e164, received_at);
+
+-- 0012 email
+
+-- Bounce messages read by `ivr read-bounces`, one row per message (by a hash of its
+-- bytes), so reading the same Maildir again changes nothing.
+CREATE TABLE email_bounces (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    message_hash bytea NOT NULL UNIQUE,
+    reference text,
+    addresses text[] NOT NULL,
+    flagged integer NOT NULL CHECK (flagged >= 0),
+    read_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,4 +1,5 @@
-"""The web application factory: the staff site under /admin/, /healthz, static files.
+"""The web application factory: the staff site under /admin/, the residents' site under
+/portal/, /healthz, static files.
 
 The caller owns the database pool (opened before, closed after). Each site (today the
 staff site; the citizen portal beside it) is a sub-application with its own routes,
@@ -21,6 +22,7 @@ from ivr.web.decoy import DecoyHash
 from ivr.web.health import healthz
 from ivr.web.input_guard import input_guard
 from ivr.web.keys import DECOY_HASH, HEALTH_PROBES, POOL, SETTINGS, HealthProbes
+from ivr.web.portal.routes import portal_app
 from ivr.web.ratelimit import ThrottlePolicy
 from ivr.web.security_headers import STATIC_PREFIX, add_security_headers
 
@@ -58,6 +60,7 @@ def create_app(
     )
     app[ADMIN_APP] = admin
     app.add_subapp("/admin", admin)
+    app.add_subapp("/portal", portal_app())
     return app
 
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 from ivr.domain.alerts import CHANNELS, Channel, Language
-from ivr.domain.audience import effective_channel, pick_language, usable, wanted_language
+from ivr.domain.audience import (
+    effective_channel,
+    opt_out_applies,
+    pick_language,
+    usable,
+    wanted_language,
+)
 from ivr.storage.executor import Connection
 
 SECTORS = {"a": None, "a1": "a", "a2": "a", "b": None}
@@ -50,6 +56,8 @@ class Population:
     choices: list[tuple[int, int, Channel]]
     """(member index, contact index, channel chosen)."""
     opt_outs: list[tuple[int, Channel]]
+    exercise_opt_outs: list[tuple[int, Channel]] = field(default_factory=list)
+    """Opt-outs that keep emergencies on (an email's one-click unsubscribe)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,17 @@ def populations(draw: st.DrawFn) -> Population:
                 unique=True,
             )
         )
-    return Population(households, members, contacts, sorted(set(choices)), opt_outs)
+    exercise_opt_outs: list[tuple[int, Channel]] = []
+    if contacts:
+        only_email: st.SearchStrategy[Channel] = st.sampled_from(["email"])
+        exercise_opt_outs = draw(
+            st.lists(
+                st.tuples(st.integers(0, len(contacts) - 1), only_email), max_size=2, unique=True
+            )
+        )
+    return Population(
+        households, members, contacts, sorted(set(choices)), opt_outs, exercise_opt_outs
+    )
 
 
 @st.composite
@@ -211,14 +229,17 @@ async def load(conn: Connection, pop: Population) -> Loaded:
     )
     loaded = Loaded(sector_ids, household_ids, member_ids, contact_ids, staff_id)
     await add_opt_outs(conn, loaded, pop.opt_outs)
+    await add_opt_outs(conn, loaded, pop.exercise_opt_outs, emergencies=False)
     return loaded
 
 
-async def add_opt_outs(conn: Connection, ids: Loaded, opt_outs: list[tuple[int, Channel]]) -> None:
+async def add_opt_outs(
+    conn: Connection, ids: Loaded, opt_outs: list[tuple[int, Channel]], *, emergencies: bool = True
+) -> None:
     await conn.executemany(
-        "INSERT INTO opt_outs (contact_point_id, channel, source) VALUES ($1, $2, 'resident') "
-        "ON CONFLICT DO NOTHING",
-        [(ids.contact_ids[c], ch) for c, ch in opt_outs],
+        "INSERT INTO opt_outs (contact_point_id, channel, source, emergencies) "
+        "VALUES ($1, $2, 'resident', $3) ON CONFLICT DO NOTHING",
+        [(ids.contact_ids[c], ch, emergencies) for c, ch in opt_outs],
     )
 
 
@@ -299,7 +320,11 @@ def usable_choices(
             channel,
             verification=c.verification,
             not_in_service=c.not_in_service,
-            opted_out=(contact, channel) in pop.opt_outs,
+            opted_out=(contact, channel) in pop.opt_outs
+            or (
+                (contact, channel) in pop.exercise_opt_outs
+                and opt_out_applies(covers_emergencies=False, exercise=alert.exercise)
+            ),
         )
         if ok:
             m = pop.members[member]

@@ -76,14 +76,19 @@ GROUP BY d.channel, d.state, d.last_outcome
 ORDER BY d.channel, d.state, d.last_outcome;
 
 -- name: attempt_details
--- Every attempt of alert $1, how a call was heard and how an SMS went: no personal data
--- (no number, no name).
+-- Every attempt of alert $1, how a call was heard, how an SMS went and what the mail
+-- relay answered (stage, code, status: not its text, which may name the address): no
+-- personal data (no number, no name, no address).
 SELECT d.id AS delivery_id, a.attempt_number, d.channel, coalesce(a.outcome, '') AS outcome,
        a.amd_status, a.amd_cause, a.greeting_end, a.greeting_wait_seconds,
        a.silence_before_message, a.beep_during_playback, a.answer_to_audio_seconds,
        a.amd_seconds, a.keys_pressed, a.hangup_cause,
        p.parts AS sms_parts, p.throttled AS sms_throttled, p.resubmitted AS sms_resubmitted,
-       p.receipts AS sms_receipts
+       p.receipts AS sms_receipts,
+       CASE WHEN d.channel = 'email' THEN
+           substring(a.detail from '^(?:connect|mail|rcpt|data): (?:[0-9]{3}(?: [245]\.[0-9]{1,3}\.[0-9]{1,3})?|no answer)')
+           || CASE WHEN a.detail ~ '\(sent [0-9]+ times\)$' THEN ' (resent)' ELSE '' END
+       END AS relay_answer
 FROM delivery_attempts a
 JOIN deliveries d ON d.id = a.delivery_id
 LEFT JOIN LATERAL (

@@ -30,7 +30,7 @@ WITH due AS (
 )
 SELECT c.id AS delivery_id, c.alert_id, c.language, c.priority, c.attempts AS attempt_number,
        o.id AS attempt_id, o.reference,
-       coalesce(cp.phone_e164, cp.email) AS address
+       coalesce(cp.phone_e164, cp.email) AS address, cp.id AS contact_point_id
 FROM claimed c
 JOIN opened o ON o.delivery_id = c.id
 JOIN contact_points cp ON cp.id = c.contact_point_id
@@ -92,7 +92,7 @@ WHERE state = 'in_progress' AND channel = $1 AND lease_owner <> $2;
 -- and what a claim needs. Locked so only one engine takes each.
 SELECT d.id AS delivery_id, d.alert_id, d.language, d.priority, d.lease_owner,
        a.id AS attempt_id, a.attempt_number, a.reference, a.outcome,
-       coalesce(cp.phone_e164, cp.email) AS address
+       coalesce(cp.phone_e164, cp.email) AS address, cp.id AS contact_point_id
 FROM deliveries d
 JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt_number = d.attempts
 JOIN contact_points cp ON cp.id = d.contact_point_id

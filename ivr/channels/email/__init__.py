@@ -1,0 +1,2 @@
+"""The email channel: alert emails sent through an SMTP relay, and the bounces that
+come back."""

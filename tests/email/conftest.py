@@ -1,0 +1,5 @@
+"""Fixtures of the email tests."""
+
+from tests.email.harness import email
+
+__all__ = ["email"]
