@@ -296,9 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--name", required=True, help="name shown in the pages and audit log")
     staff.add_argument(
         "--role",
-        default="author",
-        choices=["admin", "approver", "author", "viewer"],
-        help="admin: everything; approver: approves alerts; author: drafts; viewer: reads",
+        default="operator",
+        choices=["admin", "approver", "operator", "viewer"],
+        help="admin: everything; approver: approves, launches, cancels alerts; "
+        "operator: drafts, test sends; viewer: reads",
     )
     staff.add_argument(
         "--password-stdin",

@@ -114,6 +114,13 @@ def _smpp_field(longest: int, *, empty: bool = False) -> Callable[[str, str], st
     return parse
 
 
+def _two_person_rule(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"strict", "unless-alone", "off"}:
+        raise SettingsError(f"{name}: {raw!r} must be one of strict, unless-alone, off")
+    return value
+
+
 def _sms_sender(name: str, raw: str) -> str:
     """A North American number (as 10 digits) or an alphanumeric sender (1-11)."""
     value = raw.strip()
@@ -221,6 +228,12 @@ class Settings:
     )
     web_https: bool = _setting(
         False, _boolean, "Served over https (e.g. behind a TLS proxy): Secure cookies, HSTS"
+    )
+    two_person_rule: str = _setting(
+        "unless-alone",
+        _two_person_rule,
+        "Who approves an alert: strict (never its drafter), unless-alone (its drafter only "
+        "when no other approver exists), off",
     )
     first_admin_email: str = _setting(
         "admin@itum.example", _text, "Login of the admin created on first start"

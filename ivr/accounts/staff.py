@@ -15,8 +15,9 @@ from ivr.storage import staff as staff_store
 from ivr.storage import web_sessions
 from ivr.storage.staff import EmailTaken, StaffMember
 
-ROLES = ("admin", "approver", "author", "viewer")
-"""admin manages staff; approver approves alerts; author drafts them; viewer reads."""
+ROLES = ("admin", "approver", "operator", "viewer")
+"""admin manages staff, sectors and settings; approver approves, launches and cancels
+alerts; operator drafts them and sends tests; viewer reads."""
 
 MAX_NAME_LENGTH = 100
 

@@ -3,10 +3,15 @@
 Life cycle: draft → approved → sending → completed; draft, approved or sending →
 cancelled. Content may change only in draft.
 
-Approval (the four-eyes rule): an ``admin`` or ``approver`` approves; it must be
-someone other than the drafter, unless the drafter is the only active staff member
-who can approve (a small office at night must still be able to warn people); such a
-self-approval is allowed and flagged so it is written to the audit log.
+Roles: an ``operator`` drafts and sends tests; an ``approver`` also approves, launches
+and cancels; an ``admin`` also manages staff, sectors, imports and settings; a
+``viewer`` reads.
+
+Approval (the two-person rule, ``IVR_TWO_PERSON_RULE``): an ``admin`` or ``approver``
+approves; by default (``unless-alone``) it must be someone other than the drafter,
+unless the drafter is the only active staff member who can approve (a small office at
+night must still be able to warn people); ``strict`` never allows it, ``off`` always
+does. A self-approval is flagged so it is written to the audit log.
 """
 
 from __future__ import annotations
@@ -49,7 +54,11 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
     "cancelled": frozenset(),
 }
 APPROVER_ROLES = frozenset({"admin", "approver"})
-DRAFTER_ROLES = frozenset({"admin", "approver", "author"})
+"""Approve, launch, cancel."""
+DRAFTER_ROLES = frozenset({"admin", "approver", "operator"})
+"""Draft, test sends."""
+TwoPersonRule = Literal["strict", "unless-alone", "off"]
+TWO_PERSON_RULES: tuple[TwoPersonRule, ...] = ("strict", "unless-alone", "off")
 
 _STATE_FR = {
     "draft": "brouillon",
@@ -78,8 +87,8 @@ def check_can_draft(role: str) -> None:
 
 
 def check_can_send(role: str) -> None:
-    """Launching or cancelling an approved alert: any role that may draft, not a viewer."""
-    if role not in DRAFTER_ROLES:
+    """Launching or cancelling an alert: an approver or an administrator."""
+    if role not in APPROVER_ROLES:
         raise DomainError(
             "Votre rôle ne permet pas de lancer ni d'annuler une alerte.",
             "Your role does not allow launching or cancelling alerts.",
@@ -93,9 +102,17 @@ class Approval:
 
 
 def check_approval(
-    *, drafter_id: int, approver_id: int, approver_role: str, active_approver_ids: frozenset[int]
+    *,
+    drafter_id: int,
+    approver_id: int,
+    approver_role: str,
+    active_approver_ids: frozenset[int],
+    rule: TwoPersonRule = "unless-alone",
 ) -> Approval:
-    """Whether ``approver_id`` may approve an alert drafted by ``drafter_id``."""
+    """Whether ``approver_id`` may approve an alert drafted by ``drafter_id``: never
+    their own under the ``strict`` rule, only when nobody else could under
+    ``unless-alone`` (a small office at night must still warn people), always under
+    ``off``; a self-approval is flagged (and audited)."""
     if approver_role not in APPROVER_ROLES:
         raise DomainError(
             "Seul un administrateur ou un approbateur peut approuver une alerte.",
@@ -103,7 +120,7 @@ def check_approval(
         )
     if approver_id != drafter_id:
         return Approval(self_approved=False)
-    if active_approver_ids == {approver_id}:
+    if rule == "off" or (rule == "unless-alone" and active_approver_ids == {approver_id}):
         return Approval(self_approved=True)
     raise DomainError(
         "Une autre personne que l'auteur doit approuver cette alerte.",

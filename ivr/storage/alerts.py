@@ -22,6 +22,7 @@ from ivr.domain.alerts import (
     Content,
     Language,
     State,
+    TwoPersonRule,
     Urgency,
     check_approval,
     check_can_draft,
@@ -239,8 +240,10 @@ async def set_content(conn: Connection, alert_id: int, content: Content) -> None
         await conn.execute(QUERIES["alerts.touch"], alert_id)
 
 
-async def approve(conn: Connection, alert_id: int, staff_id: int) -> Approval:
-    """draft → approved, under the four-eyes rule of ivr.domain.alerts."""
+async def approve(
+    conn: Connection, alert_id: int, staff_id: int, rule: TwoPersonRule = "unless-alone"
+) -> Approval:
+    """draft → approved, under the two-person rule of ivr.domain.alerts."""
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         check_transition(alert["state"], "approved")
@@ -251,6 +254,7 @@ async def approve(conn: Connection, alert_id: int, staff_id: int) -> Approval:
             approver_id=staff_id,
             approver_role=await _role(conn, staff_id),
             active_approver_ids=approvers,
+            rule=rule,
         )
         await conn.execute(QUERIES["alerts.approve"], alert_id, staff_id)
         await _audit(

@@ -7,7 +7,7 @@ CREATE TABLE staff (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
     display_name text NOT NULL,
-    role text NOT NULL CHECK (role IN ('admin', 'approver', 'author', 'viewer')),
+    role text NOT NULL CHECK (role IN ('admin', 'approver', 'operator', 'viewer')),
     password_hash text NOT NULL,
     disabled boolean NOT NULL DEFAULT false,
     created_at timestamptz NOT NULL DEFAULT now(),

@@ -11,8 +11,10 @@ from ivr.domain.alerts import (
     TRANSITIONS,
     Content,
     State,
+    TwoPersonRule,
     check_approval,
     check_can_draft,
+    check_can_send,
     check_content,
     check_contents,
     check_transition,
@@ -68,7 +70,7 @@ def test_sole_approver_may_approve_their_own_alert_and_it_is_flagged() -> None:
     assert approval.self_approved
 
 
-@pytest.mark.parametrize("role", ["author", "viewer", "nobody"])
+@pytest.mark.parametrize("role", ["operator", "viewer", "nobody"])
 def test_only_admins_and_approvers_approve(role: str) -> None:
     with pytest.raises(DomainError, match="Only an administrator or an approver"):
         check_approval(
@@ -77,7 +79,7 @@ def test_only_admins_and_approvers_approve(role: str) -> None:
 
 
 def test_viewers_do_not_draft() -> None:
-    check_can_draft("author")
+    check_can_draft("operator")
     with pytest.raises(DomainError, match="drafting"):
         check_can_draft("viewer")
 
@@ -131,3 +133,33 @@ def test_safe_content_fields_pass() -> None:
         Content("fr", "Avis\nligne 2", "Objet", "Corps\n\tindenté", "alerts/42-fr", "Voix")
     )
     check_content(Content("innu", voice_recording="alerts/42-innu.wav"))
+
+
+@pytest.mark.parametrize(
+    ("rule", "alone", "allowed"),
+    [
+        ("strict", True, False),
+        ("strict", False, False),
+        ("unless-alone", True, True),
+        ("unless-alone", False, False),
+        ("off", False, True),
+    ],
+)
+def test_the_two_person_rule_setting(rule: TwoPersonRule, alone: bool, allowed: bool) -> None:
+    approvers = frozenset({1}) if alone else frozenset({1, 2})
+    if allowed:
+        approval = check_approval(drafter_id=1, approver_id=1, approver_role="approver",
+                                  active_approver_ids=approvers, rule=rule)  # fmt: skip
+        assert approval.self_approved
+    else:
+        with pytest.raises(DomainError, match="other than its author"):
+            check_approval(drafter_id=1, approver_id=1, approver_role="approver",
+                           active_approver_ids=approvers, rule=rule)  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["operator", "viewer"])
+def test_only_approvers_and_admins_launch_or_cancel(role: str) -> None:
+    check_can_send("approver")
+    check_can_send("admin")
+    with pytest.raises(DomainError, match="launching or cancelling"):
+        check_can_send(role)

@@ -108,6 +108,6 @@ class Town:
 async def build_town(db: asyncpg.Pool) -> Town:
     async with db.acquire() as conn:
         await save_sectors(conn, TOWN)
-    author = await db.fetchval(QUERIES["staff.create"], "a@test.example", "A", "author", "x")
+    author = await db.fetchval(QUERIES["staff.create"], "a@test.example", "A", "operator", "x")
     approver = await db.fetchval(QUERIES["staff.create"], "b@test.example", "B", "approver", "x")
     return Town(db, author, approver)

@@ -29,7 +29,7 @@ async def test_test_call_reaches_the_number_and_reports_the_outcome(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    await create_staff(db, "agent@itum.example", "Agent", "author", "un mot de passe solide")
+    await create_staff(db, "agent@itum.example", "Agent", "operator", "un mot de passe solide")
     env = serve_env(pbx_settings, pbx, database_url, tmp_path / "var")
     server = await start_serve(env)
     try:

@@ -28,7 +28,7 @@ async def _actions(db: asyncpg.Pool) -> list[tuple[int | None, str, str]]:
 async def test_dashboard_shows_staff_and_the_audit_log(
     client: TestClient[Any, Any], db: asyncpg.Pool, admin_id: int
 ) -> None:
-    await create_staff(db, "paul@itum.example", "Paul Vollant", "author", ADMIN_PASSWORD)
+    await create_staff(db, "paul@itum.example", "Paul Vollant", "operator", ADMIN_PASSWORD)
     await login(client)
     html = await (await client.get("/admin/")).text()
     assert "Personnel actif (2)" in html
@@ -98,7 +98,7 @@ async def test_staff_creation_errors_are_shown_and_nothing_is_created(
 async def test_admin_disables_staff_and_their_session_ends(
     make_client: ClientFactory, db: asyncpg.Pool, admin_id: int
 ) -> None:
-    paul_id = await create_staff(db, "paul@itum.example", "Paul", "author", ADMIN_PASSWORD)
+    paul_id = await create_staff(db, "paul@itum.example", "Paul", "operator", ADMIN_PASSWORD)
     paul = await make_client()
     await login(paul, "paul@itum.example")
     assert (await paul.get("/admin/", allow_redirects=False)).status == 200

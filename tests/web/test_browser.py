@@ -57,7 +57,7 @@ async def test_sign_in_create_staff_sign_out(
     await page.get_by_role("link", name="Personnel", exact=True).click()
     await page.get_by_label("Nom").fill("Paul Vollant")
     await page.locator("#new-email").fill("paul@itum.example")
-    await page.get_by_label("Rôle").select_option("author")
+    await page.get_by_label("Rôle").select_option("operator")
     await page.get_by_role("button", name="Créer le compte").click()
     await expect(page.locator("#created")).to_contain_text("Compte créé pour Paul Vollant.")
     password = (await page.locator("#new-password").inner_text()).strip()

@@ -34,7 +34,7 @@ async def _logged_in_token(client: TestClient[Any, Any]) -> str:
     return csrf_token_in(await (await client.get("/admin/staff")).text())
 
 
-NEW_STAFF = {"email": "new@itum.example", "name": "Nouvelle Personne", "role": "author"}
+NEW_STAFF = {"email": "new@itum.example", "name": "Nouvelle Personne", "role": "operator"}
 
 
 # --- CSRF ---------------------------------------------------------------------------

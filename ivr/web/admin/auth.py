@@ -10,6 +10,7 @@ argon2id parameters changed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -61,14 +62,19 @@ def see_other(location: str) -> web.Response:
 
 
 class AdminOnly(web.HTTPForbidden):
-    """A signed-in staff member who is not an administrator asked for an admin page."""
+    """A signed-in staff member whose role does not allow the page or action."""
+
+
+def require_role(request: web.Request, roles: Collection[str]) -> tuple[Session, Staff]:
+    """The signed-in session and staff member if their role is among ``roles``."""
+    session, staff = require_staff(request)
+    if staff.role not in roles:
+        raise AdminOnly()
+    return session, staff
 
 
 def require_admin(request: web.Request) -> tuple[Session, Staff]:
-    session, staff = require_staff(request)
-    if not staff.is_admin:
-        raise AdminOnly()
-    return session, staff
+    return require_role(request, ("admin",))
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:

@@ -14,7 +14,7 @@ TEXT: Catalogue = {
     "nav.logout": ("Se déconnecter", "Sign out"),
     "role.admin": ("Administration", "Administrator"),
     "role.approver": ("Approbation", "Approver"),
-    "role.author": ("Rédaction", "Author"),
+    "role.operator": ("Rédaction", "Operator"),
     "role.viewer": ("Consultation", "Viewer"),
     "login.title": ("Connexion du personnel", "Staff sign-in"),
     "login.email": ("Courriel", "Email"),
