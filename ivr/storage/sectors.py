@@ -70,3 +70,9 @@ def _segment_row(g: StreetSegment) -> tuple[str, str, int, int, str]:
 
 def _boundary(text: str | None) -> Any:
     return None if text is None else parse_boundary(json.loads(text))
+
+
+async def household_counts(db: Executor) -> dict[str, int]:
+    """How many households each sector holds, by code (0 for an empty sector)."""
+    rows = await db.fetch(QUERIES["sectors.household_counts"])
+    return {row["code"]: row["households"] for row in rows}

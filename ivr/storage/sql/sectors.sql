@@ -28,3 +28,9 @@ SELECT sector_id, street, from_number, to_number, side FROM street_segments ORDE
 
 -- name: ids_by_code
 SELECT code, id FROM sectors WHERE code = ANY ($1::text[]);
+
+-- name: household_counts
+SELECT s.code, count(h.id) AS households
+FROM sectors s
+LEFT JOIN households h ON h.sector_id = s.id
+GROUP BY s.code;
