@@ -24,6 +24,7 @@ from ivr.config import (
     setting_text,
 )
 from ivr.domain.alerts import CATEGORIES
+from ivr.domain.api_scopes import SCOPES
 from ivr.domain.errors import DomainError
 from ivr.logs import configure_logging
 from ivr.storage.database import DatabaseUnavailable
@@ -64,6 +65,44 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
     print(f"staff created: {args.email} ({args.role})")
     if not args.password_stdin:
         print(f"password (shown once): {password}")
+    return 0
+
+
+async def _create_api_token(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.accounts.api_tokens import create_api_token
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        token_id, token = await create_api_token(pool, args.name, args.staff, args.scope)
+    print(f"api token {token_id} created for {args.staff}")
+    print(f"token (shown once): {token}")
+    return 0
+
+
+async def _revoke_api_token(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.accounts.api_tokens import revoke_api_token
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        await revoke_api_token(pool, args.token_id)
+    print(f"api token {args.token_id} revoked")
+    return 0
+
+
+async def _list_api_tokens(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.accounts.api_tokens import list_api_tokens
+    from ivr.storage.lifecycle import open_database
+
+    async with open_database(settings) as pool:
+        tokens = await list_api_tokens(pool)
+    print(f"{'id':>4}  {'name':<24} {'acts for':<28} {'last used':<16} {'revoked':<16} scopes")
+    for t in tokens:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
+        revoked = f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "-"
+        print(
+            f"{t.id:>4}  {t.name:<24} {t.staff_email:<28} {used:<16} {revoked:<16} "
+            f"{','.join(t.scopes)}"
+        )
     return 0
 
 
@@ -307,6 +346,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of generating one",
     )
     staff.set_defaults(handler=_create_staff)
+
+    token = commands.add_parser(
+        "create-api-token", help="make a JSON API token acting for a staff member (shown once)"
+    )
+    token.add_argument("name", help="what the token is for, e.g. the integration's name")
+    token.add_argument(
+        "--as", dest="staff", required=True, metavar="EMAIL", help="the staff member it acts for"
+    )
+    token.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        choices=SCOPES,
+        help="what it may do (repeatable); the staff member's role must allow it too",
+    )
+    token.set_defaults(handler=_create_api_token)
+
+    revoke = commands.add_parser("revoke-api-token", help="revoke a JSON API token at once")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(handler=_revoke_api_token)
+
+    tokens = commands.add_parser("list-api-tokens", help="the JSON API tokens (no secrets)")
+    tokens.set_defaults(handler=_list_api_tokens)
 
     launch = commands.add_parser(
         "launch-alert", help="launch an approved alert (make its audio, resolve its audience)"

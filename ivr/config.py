@@ -235,6 +235,11 @@ class Settings:
         "Who approves an alert: strict (never its drafter), unless-alone (its drafter only "
         "when no other approver exists), off",
     )
+    totp_required_for_approvers: bool = _setting(
+        False,
+        _boolean,
+        "Approvers and administrators must sign in with a one-time code (TOTP) too",
+    )
     first_admin_email: str = _setting(
         "admin@itum.example", _text, "Login of the admin created on first start"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -34,6 +34,14 @@ class StaffLogin:
     disabled: bool
 
 
+@dataclass(frozen=True)
+class Totp:
+    """A staff member's authenticator: its sealed secret, and since when it is in use."""
+
+    secret_sealed: bytes
+    confirmed_at: datetime | None
+
+
 class EmailTaken(Exception):
     """Another account already has this email (case ignored)."""
 
@@ -49,6 +57,11 @@ async def insert(db: Executor, email: str, name: str, role: str, password_hash: 
 async def find_login(db: Executor, email: str) -> StaffLogin | None:
     """The account signing in with ``email`` (case ignored), disabled or not."""
     row = await db.fetchrow(QUERIES["staff.get_by_email"], email)
+    return None if row is None else StaffLogin(**dict(row))
+
+
+async def find_login_by_id(db: Executor, staff_id: int) -> StaffLogin | None:
+    row = await db.fetchrow(QUERIES["staff.get_login_by_id"], staff_id)
     return None if row is None else StaffLogin(**dict(row))
 
 
@@ -99,3 +112,47 @@ async def count_active_admins(db: Executor) -> int:
 
 async def disable(db: Executor, staff_id: int) -> None:
     await db.execute(QUERIES["staff.disable"], staff_id)
+
+
+async def totp(db: Executor, staff_id: int) -> Totp | None:
+    row = await db.fetchrow(QUERIES["staff.totp_get"], staff_id)
+    return None if row is None else Totp(row["secret_sealed"], row["confirmed_at"])
+
+
+async def totp_enrolled(db: Executor, staff_id: int) -> bool:
+    """Whether the account signs in with a one-time code (a confirmed authenticator)."""
+    enrolled: bool = await db.fetchval(QUERIES["staff.totp_enrolled"], staff_id)
+    return enrolled
+
+
+async def totp_start(db: Executor, staff_id: int, secret_sealed: bytes) -> None:
+    """Keep a new secret until its first code confirms it (a confirmed one stays)."""
+    await db.execute(QUERIES["staff.totp_start"], staff_id, secret_sealed)
+
+
+async def totp_confirm(db: Executor, staff_id: int, step: int) -> bool:
+    """The first good code: the authenticator is in use from now on."""
+    return await db.fetchval(QUERIES["staff.totp_confirm"], staff_id, step) is not None
+
+
+async def totp_use_step(db: Executor, staff_id: int, step: int) -> bool:
+    """Record a code's time-step; False if that step or a later one was already used."""
+    return await db.fetchval(QUERIES["staff.totp_use_step"], staff_id, step) is not None
+
+
+async def totp_remove(db: Executor, staff_id: int) -> bool:
+    return await db.fetchval(QUERIES["staff.totp_remove"], staff_id) is not None
+
+
+async def code_step_begin(
+    db: Executor, session_hash: bytes, staff_id: int, lifetime: timedelta
+) -> None:
+    """This pre-login session gave the right password for ``staff_id``; it may give the
+    code within ``lifetime``."""
+    await db.execute(QUERIES["staff.code_step_begin"], session_hash, staff_id, lifetime)
+
+
+async def code_step_staff(db: Executor, session_hash: bytes) -> int | None:
+    """The staff member whose code this session may give, if still in time."""
+    staff_id: int | None = await db.fetchval(QUERIES["staff.code_step_staff"], session_hash)
+    return staff_id

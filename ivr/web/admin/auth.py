@@ -2,15 +2,18 @@
 
 Sign-in answers the same way, in about the same time, whether the email is
 unknown, the password wrong or the account disabled. Failed attempts are limited
-per account and per client address. A successful sign-in replaces the pre-login
-session by a new one (no session fixation) and rehashes the password when the
-argon2id parameters changed.
+per account and per client address. An account with an authenticator then gives a
+one-time code (ivr.web.admin.totp) before it is signed in. A successful sign-in
+replaces the pre-login session by a new one (no session fixation) and rehashes the
+password when the argon2id parameters changed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -18,6 +21,7 @@ from aiohttp.typedefs import Handler
 from ivr.accounts.passwords import hash_password, needs_rehash, verify_password
 from ivr.storage import audit
 from ivr.storage import staff as staff_store
+from ivr.storage.staff import StaffLogin
 from ivr.web.admin.audit import record_action
 from ivr.web.admin.keys import SESSION, SESSIONS, THROTTLE
 from ivr.web.admin.render import render
@@ -30,6 +34,8 @@ from ivr.web.keys import CSRF_TOKEN, DECOY_HASH, LANGUAGE, POOL
 log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/admin/login"
+CODE_PATH = "/admin/login/code"
+CODE_STEP_TIME = timedelta(minutes=5)
 DASHBOARD_PATH = "/admin/"
 MAX_FIELD_LENGTH = 1024
 
@@ -131,9 +137,23 @@ async def login(request: web.Request) -> web.StreamResponse:
     if needs_rehash(account.password_hash):
         await staff_store.rehash(pool, account.id, await hash_password(password))
         log.info("password rehashed with current parameters", extra={"staff_id": account.id})
-    await throttle.clear_account(email)
-    await staff_store.record_login(pool, account.id)
+    if await staff_store.totp_enrolled(pool, account.id):
+        # The password alone signs nobody in: this same pre-login session must now give
+        # a code; the failures so far still count until it does.
+        pre_login = request[SESSION]
+        assert pre_login is not None  # the CSRF check lets no form through without one
+        await staff_store.code_step_begin(pool, pre_login.token_hash, account.id, CODE_STEP_TIME)
+        return see_other(CODE_PATH)
+    return await finish_sign_in(request, account)
 
+
+async def finish_sign_in(
+    request: web.Request, account: StaffLogin, **details: Any
+) -> web.StreamResponse:
+    """Every factor was right: the failures are forgotten and a new session replaces
+    the pre-login one."""
+    await request.config_dict[THROTTLE].clear_account(account.email)
+    await staff_store.record_login(request.config_dict[POOL], account.id)
     store = request.config_dict[SESSIONS]
     old = request[SESSION]
     if old is not None:
@@ -141,7 +161,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     staff = Staff(account.id, account.email, account.display_name, account.role)
     token, session = await store.create(staff)
     request[SESSION] = session
-    await record_action(request, "login.succeeded")
+    await record_action(request, "login.succeeded", **details)
     log.info("staff signed in", extra={"staff_id": staff.id})
     response = see_other(DASHBOARD_PATH)
     store.set_cookie(response, token)
