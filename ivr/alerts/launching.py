@@ -6,6 +6,7 @@ is resolved into deliveries and the dispatch engines are woken.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -30,12 +31,17 @@ async def prepare_audio(pool: asyncpg.Pool, settings: Settings, alert_id: int) -
 
 
 async def launch_alert(
-    pool: asyncpg.Pool, settings: Settings, alert_id: int, staff_id: int
+    pool: asyncpg.Pool,
+    settings: Settings,
+    alert_id: int,
+    staff_id: int,
+    at: datetime | None = None,
 ) -> alerts.Launch:
-    """approved → sending on the channels this installation runs (``IVR_CHANNELS``)."""
+    """approved → sending on the channels this installation runs (``IVR_CHANNELS``),
+    now or at ``at``."""
     await prepare_audio(pool, settings, alert_id)
     async with pool.acquire() as conn:
-        return await alerts.launch(conn, alert_id, staff_id, settings.channels)
+        return await alerts.launch(conn, alert_id, staff_id, settings.channels, at)
 
 
 async def cancel_alert(pool: asyncpg.Pool, alert_id: int, staff_id: int) -> int:

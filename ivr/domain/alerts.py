@@ -69,6 +69,14 @@ _STATE_FR = {
 }
 
 
+def two_person_rule(value: str) -> TwoPersonRule:
+    """The rule a setting names."""
+    for rule in TWO_PERSON_RULES:
+        if value == rule:
+            return rule
+    raise DomainError(f"Règle inconnue : {value!r}.", f"Unknown rule: {value!r}.")
+
+
 def check_transition(current: State, new: State) -> None:
     """Nothing if the alert may go from ``current`` to ``new``, else a DomainError."""
     if new not in TRANSITIONS[current]:

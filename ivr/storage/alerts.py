@@ -272,21 +272,29 @@ class Launch:
 
 
 async def launch(
-    conn: Connection, alert_id: int, staff_id: int, in_service: Sequence[str] = CHANNELS
+    conn: Connection,
+    alert_id: int,
+    staff_id: int,
+    in_service: Sequence[str] = CHANNELS,
+    at: datetime | None = None,
 ) -> Launch:
     """approved → sending: resolve the audience into deliveries (the channels
-    ``in_service`` running) and wake the dispatch engines. Deliveries on a channel not in
-    service end at once, so the alert can complete; an alert with nothing to send
-    completes at once."""
+    ``in_service`` running), due now or ``at``, and wake the dispatch engines.
+    Deliveries on a channel not in service end at once, so the alert can complete; an
+    alert with nothing to send completes at once."""
     async with conn.transaction():
         alert = await _lock(conn, alert_id)
         check_transition(alert["state"], "sending")
         check_can_send(await _role(conn, staff_id))
+        if at is not None:
+            await conn.execute(QUERIES["alerts.schedule"], alert_id, at)
         created = await resolve_audience(conn, alert_id, in_service)
         unavailable = await end_unavailable(conn, alert_id, in_service)
         await conn.execute(QUERIES["alerts.mark_sending"], alert_id)
         await conn.execute(QUERIES["dispatch.complete_finished_alerts"])
-        details = {"deliveries": created, "channel_unavailable": unavailable}
+        details: dict[str, Any] = {"deliveries": created, "channel_unavailable": unavailable}
+        if at is not None:
+            details["at"] = at.isoformat()
         await _audit(conn, staff_id, "alert.launch", alert_id, details)
         await conn.execute(QUERIES["alerts.wake_dispatch"], alert_id)
     return Launch(created, unavailable)

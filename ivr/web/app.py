@@ -18,6 +18,7 @@ from aiohttp import web
 from ivr.config import Settings
 from ivr.web.admin.routes import admin_app
 from ivr.web.admin.sessions import SessionPolicy
+from ivr.web.api.routes import api_app
 from ivr.web.decoy import DecoyHash
 from ivr.web.health import healthz
 from ivr.web.input_guard import input_guard
@@ -27,6 +28,9 @@ from ivr.web.ratelimit import ThrottlePolicy
 from ivr.web.security_headers import STATIC_PREFIX, add_security_headers
 
 STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 25 * 1024 * 1024
+"""A staff recording (20 MB) or a sectors file (5 MB) with its form; every field of a
+form is still held to ``input_guard``'s limits."""
 ADMIN_APP = web.AppKey("admin_app", web.Application)
 
 
@@ -42,7 +46,7 @@ def create_app(
     ivr.web.health); policies default to the documented values (tests shorten them)."""
     # Without a configured key, a random one: sessions then end when the server restarts.
     key = settings.secret_key.encode() if settings.secret_key else secrets.token_bytes(32)
-    app = web.Application(client_max_size=256 * 1024, middlewares=[input_guard])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[input_guard])
     app[SETTINGS] = settings
     app[POOL] = pool
     app[DECOY_HASH] = DecoyHash()
@@ -61,6 +65,7 @@ def create_app(
     app[ADMIN_APP] = admin
     app.add_subapp("/admin", admin)
     app.add_subapp("/portal", portal_app())
+    app.add_subapp("/api/v1", api_app())
     return app
 
 

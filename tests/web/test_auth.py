@@ -185,7 +185,7 @@ async def test_second_staff_member_has_no_admin_pages(
     await login(client, "viewer@itum.example")
     staff_page = await client.get("/admin/staff")
     assert staff_page.status == 403
-    assert "réservée aux administrateurs" in await staff_page.text()
+    assert "Votre rôle ne permet pas" in await staff_page.text()
     dashboard = await (await client.get("/admin/")).text()
     assert "Vos actions récentes" in dashboard
     assert 'href="/admin/staff"' not in dashboard

@@ -16,6 +16,7 @@ from ivr.channels.email.runtime import dkim_signer, email_sending, relay_setting
 from ivr.config import Settings
 from ivr.domain.alerts import Category
 from ivr.domain.contacts import parse_email
+from ivr.domain.errors import DomainError
 from ivr.domain.templates import render
 from ivr.storage import audit
 from ivr.storage import email as email_store
@@ -46,6 +47,24 @@ async def send_test_email(
         sectors={language: [SAMPLE_SECTORS[language]]},
         contents={language: (template.email_subject, template.email_body)},
     )
+    answer = await _send(pool, settings, recipient, alert, language)
+    await audit.record(
+        pool,
+        staff_id=staff_id,
+        action="test_email",
+        subject=recipient,
+        details={"category": category, "language": language, "answer": str(answer)},
+    )
+    return answer
+
+
+async def _send(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    recipient: str,
+    alert: AlertEmail,
+    language: TemplateLanguage,
+) -> RelayAnswer:
     contact_point_id = await email_store.contact_point_of(pool, recipient) or 0
     outgoing = build_email(
         email_sending(settings),
@@ -60,14 +79,28 @@ async def send_test_email(
         outgoing = dataclasses.replace(outgoing, data=signer.sign(outgoing.data))
     relay = SmtpRelay(relay_settings(settings))
     try:
-        answer = await relay.send(outgoing)
+        return await relay.send(outgoing)
     finally:
         await relay.close()
+
+
+async def send_alert_test_email(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    address: str,
+    *,
+    staff_id: int,
+    alert_id: int,
+    language: TemplateLanguage,
+) -> RelayAnswer:
+    """One alert's email, as residents will get it, to ``address`` (a staff member's
+    own); audited."""
+    alert = await email_store.alert_email(pool, alert_id)
+    if alert is None or not alert.contents:
+        raise DomainError("Cette alerte n'a pas de courriel.", "This alert has no email.")
+    answer = await _send(pool, settings, parse_email(address), alert, language)
     await audit.record(
-        pool,
-        staff_id=staff_id,
-        action="test_email",
-        subject=recipient,
-        details={"category": category, "language": language, "answer": str(answer)},
-    )
+        pool, staff_id=staff_id, action="test_email", subject=f"alert:{alert_id}",
+        details={"language": language, "answer": str(answer)},
+    )  # fmt: skip
     return answer

@@ -47,7 +47,9 @@ async def _run(*command: str, stdin: bytes | None = None, timeout: float = 120.0
 
 
 async def convert_for_phone(source: Path, target: Path) -> float:
-    """Convert any format sox reads (WAV, MP3, OGG, FLAC, ...) to phone WAV; return seconds.
+    """Convert a staff recording to phone WAV; return seconds. sox reads WAV, MP3, OGG,
+    FLAC and the like; what it cannot read (M4A from a phone's voice memos, WebM/Opus
+    from a browser, AAC, 3GP) is decoded by ffmpeg first.
 
     Loudness is normalised to -1 dBFS so quiet recordings are heard on the phone.
     """
@@ -55,12 +57,25 @@ async def convert_for_phone(source: Path, target: Path) -> float:
         raise AudioError(f"recording {source.name} does not exist")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial.wav")
-    await _run(
-        "sox", str(source), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
-        str(partial), "norm", "-1",
-    )  # fmt: skip
+    try:
+        await _to_phone_wav(source, partial)
+    except AudioError:
+        decoded = target.with_suffix(".decoded.wav")
+        try:
+            await _run("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
+                       "-vn", "-ac", "1", str(decoded))  # fmt: skip
+            await _to_phone_wav(decoded, partial)
+        finally:
+            decoded.unlink(missing_ok=True)
     partial.replace(target)
     return wav_seconds(target)
+
+
+async def _to_phone_wav(source: Path, target: Path) -> None:
+    await _run(
+        "sox", str(source), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
+        str(target), "norm", "-1",
+    )  # fmt: skip
 
 
 async def speak(text: str, language: str, target: Path) -> float:

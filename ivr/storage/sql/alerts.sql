@@ -51,6 +51,10 @@ SELECT id FROM staff WHERE role IN ('admin', 'approver') AND NOT disabled;
 UPDATE alerts SET state = 'approved', approved_by = $2, approved_at = now(), updated_at = now()
 WHERE id = $1 AND state = 'draft';
 
+-- name: schedule
+-- Alert $1's deliveries are due at $2 (a launch at a set time).
+UPDATE alerts SET scheduled_at = $2, updated_at = now() WHERE id = $1;
+
 -- name: mark_sending
 UPDATE alerts SET state = 'sending', launched_at = now(), updated_at = now()
 WHERE id = $1 AND state = 'approved';

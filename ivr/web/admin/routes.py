@@ -11,17 +11,20 @@ import asyncpg
 from aiohttp import web
 
 from ivr.storage.database import DATABASE_ERRORS
-from ivr.web.admin import auth, views
+from ivr.web.admin import alert_routes, auth, residents, sectors, totp, views
 from ivr.web.admin.errors import error_pages_middleware
-from ivr.web.admin.keys import SESSIONS, THROTTLE
+from ivr.web.admin.keys import SESSIONS, SHARED, THROTTLE
 from ivr.web.admin.render import setup_templates
 from ivr.web.admin.sessions import SessionPolicy, SessionStore
+from ivr.web.admin.short_cache import ShortCache
 from ivr.web.csrf import csrf_middleware
 from ivr.web.ratelimit import LoginThrottle, ThrottlePolicy
 
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 300.0
+SHARED_SECONDS = 1.0
+"""How old the counts and reports shown may be (the pages refresh them every second)."""
 
 
 def admin_app(
@@ -33,6 +36,7 @@ def admin_app(
     )
     admin[SESSIONS] = SessionStore(pool, key, session_policy)
     admin[THROTTLE] = LoginThrottle(pool, key, throttle_policy)
+    admin[SHARED] = ShortCache(ttl=SHARED_SECONDS)
     setup_templates(admin)
     admin.cleanup_ctx.append(_housekeeping)
     admin.router.add_get("/", views.dashboard)
@@ -45,6 +49,10 @@ def admin_app(
     admin.router.add_get("/password", views.password_form)
     admin.router.add_post("/password", views.password_change)
     admin.router.add_get("/lang/{language}", views.switch_language)
+    alert_routes.add_routes(admin)
+    sectors.add_routes(admin)
+    residents.add_routes(admin)
+    totp.add_routes(admin)
     return admin
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from ivr.web.admin.texts_alerts import ALERTS_TEXT
+from ivr.web.admin.texts_residents import RESIDENTS_TEXT
+from ivr.web.admin.texts_sectors import SECTORS_TEXT
+from ivr.web.admin.texts_totp import TOTP_TEXT
 from ivr.web.i18n import LANGUAGES, Catalogue
 
-TEXT: Catalogue = {
+_BASE: Catalogue = {
     "app.name": ("Information ITUM", "Information ITUM"),
     "app.tagline": ("Alertes d'urgence — administration", "Emergency alerts — administration"),
     "lang.switch": ("English", "Français"),
@@ -117,11 +121,13 @@ TEXT: Catalogue = {
         "and try again.",
     ),
     "error.forbidden": (
-        "Cette page est réservée aux administrateurs.",
-        "This page is for administrators only.",
+        "Votre rôle ne permet pas d'ouvrir cette page ni de faire cette action.",
+        "Your role does not allow this page or this action.",
     ),
     "error.back": ("Retour", "Back"),
 }
+
+TEXT: Catalogue = {**_BASE, **ALERTS_TEXT, **SECTORS_TEXT, **RESIDENTS_TEXT, **TOTP_TEXT}
 
 
 def action_label(language: str, action: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp import web
 
 from ivr.accounts.passwords import generate_password, verify_password
@@ -14,17 +15,17 @@ from ivr.accounts.staff import (
     validate_name,
 )
 from ivr.domain.errors import DomainError
-from ivr.storage import audit
+from ivr.storage import audit, reports
 from ivr.storage import staff as staff_store
 from ivr.storage.health import schema_version
 from ivr.web.admin.audit import record_action, record_read
 from ivr.web.admin.auth import require_admin, require_staff, see_other
-from ivr.web.admin.keys import SESSIONS, THROTTLE
+from ivr.web.admin.keys import SESSIONS, SHARED, THROTTLE
 from ivr.web.admin.render import render
 from ivr.web.client import client_address
 from ivr.web.i18n import COOKIE as LANGUAGE_COOKIE
 from ivr.web.i18n import LANGUAGES
-from ivr.web.keys import LANGUAGE, POOL
+from ivr.web.keys import HEALTH_PROBES, LANGUAGE, POOL
 from ivr.web.redirects import same_site_path
 
 RECENT_AUDIT_ENTRIES = 25
@@ -41,6 +42,10 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         members = []
     version = await schema_version(pool)
     active_sessions = await request.config_dict[SESSIONS].count_active()
+    in_progress, counts = await request.config_dict[SHARED].get(
+        "in_progress", lambda: _in_progress(pool)
+    )
+    links = {channel: probe() for channel, probe in request.config_dict[HEALTH_PROBES].items()}
     return render(
         request,
         "dashboard.html",
@@ -49,7 +54,18 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         members=members,
         schema_version=version,
         active_sessions=active_sessions,
+        in_progress=in_progress,
+        counts=counts,
+        links=links,
     )
+
+
+async def _in_progress(
+    pool: asyncpg.Pool,
+) -> tuple[list[reports.AlertSummary], dict[int, list[reports.ChannelCounts]]]:
+    """The alerts being sent and their counts (the dashboard's, shared by everyone)."""
+    alerts = [a for a in await reports.recent_alerts(pool) if a.state == "sending"]
+    return alerts, {a.id: await reports.live_counts(pool, a.id) for a in alerts}
 
 
 async def staff_page(request: web.Request) -> web.StreamResponse:
