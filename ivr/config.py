@@ -158,6 +158,18 @@ def _public_url(name: str, raw: str) -> str:
     return value
 
 
+def _tiles_url(name: str, raw: str) -> str:
+    """A map tile server's URL template, https only (the pages' policy allows its origin
+    for images)."""
+    value = _text(name, raw).strip()
+    pattern = r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9/._{}@-]*\{z\}[A-Za-z0-9/._{}@-]*"
+    if value and not (re.fullmatch(pattern, value) and "{x}" in value and "{y}" in value):
+        raise SettingsError(
+            f"{name}: {raw!r} must be an https URL template with {{z}}, {{x}}, {{y}}"
+        )
+    return value
+
+
 def _database_url(name: str, raw: str) -> str:
     value = _text(name, raw).strip()
     if value and not value.startswith(("postgresql://", "postgres://")):
@@ -343,6 +355,10 @@ class Settings:
         "Public address of the web pages, for links in emails "
         "(empty: from IVR_WEB_HOST and IVR_WEB_PORT)",
     )
+    map_tiles_url: str = _setting(
+        "", _tiles_url, "Map tiles under the sectors, https URL template (empty: plain background)"
+    )
+    map_tiles_attribution: str = _setting("", _text, "What the tile provider asks to show")
     log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
 
     @property

@@ -63,6 +63,9 @@ def test_caller_id_number_is_normalised(raw: str) -> None:
         ("IVR_PUBLIC_URL", "alertes.itum.ca", "IVR_PUBLIC_URL: 'alertes.itum.ca' must be an"),
         ("IVR_PUBLIC_URL", "https://a.example/?x=1", "IVR_PUBLIC_URL"),
         ("IVR_SMTP_CONNECTIONS", "0", "IVR_SMTP_CONNECTIONS: 0 is outside 1..50"),
+        ("IVR_MAP_TILES_URL", "http://tiles.example/{z}/{x}/{y}.png", "must be an https URL"),
+        ("IVR_MAP_TILES_URL", "https://tiles.example/map.png", "IVR_MAP_TILES_URL"),
+        ("IVR_MAP_TILES_URL", "https://t.example/{z}/{x}/{y}.png' *", "IVR_MAP_TILES_URL"),
     ],
 )
 def test_bad_value_names_the_variable(variable: str, raw: str, message: str) -> None:

@@ -34,6 +34,13 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """``on_response_prepare`` hook."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    tiles = request.config_dict[SETTINGS].map_tiles_url
+    if tiles and response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+        # The map's tiles come from the tile server the settings name, and only them.
+        origin = "/".join(tiles.split("/", 3)[:3])
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self'", f"img-src 'self' {origin}"
+        )
     response.headers["Server"] = SERVER
     if not request.path.startswith(STATIC_PREFIX):
         # Pages may show personal data: never store them in a cache.

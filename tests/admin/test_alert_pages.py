@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -17,9 +18,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from tests.admin.conftest import Clients, compose, post
-from tests.web.conftest import csrf_token_in, origin
+from ivr.config import Settings
+from ivr.web.app import create_app
+from tests.admin.conftest import PASSWORD, SECRET_KEY, STAFF, Clients, compose, post
+from tests.web.conftest import csrf_token_in, login, origin
 
 pytestmark = pytest.mark.asterisk
 
@@ -268,3 +272,21 @@ async def test_pages_of_an_alert_on_one_channel_only(signed_in: Clients, db: asy
         response = await operator.get(path)
         assert response.status == 200, path
         assert '<td data-count="email.total">0</td>' in await response.text(), path
+
+
+async def test_map_tiles_from_the_settings_and_only_their_origin(
+    db: asyncpg.Pool, pbx_settings: Settings, staff_ids: dict[str, int]
+) -> None:
+    settings = dataclasses.replace(
+        pbx_settings, secret_key=SECRET_KEY,
+        map_tiles_url="https://tuiles.itum.example/{z}/{x}/{y}.png",
+        map_tiles_attribution="© Cartes ITUM",
+    )  # fmt: skip
+    async with TestClient(TestServer(create_app(settings, db))) as client:
+        await login(client, STAFF["operator"], PASSWORD)
+        page = await client.get("/admin/alerts/new")
+        html = await page.text()
+        assert 'data-tiles="https://tuiles.itum.example/{z}/{x}/{y}.png"' in html
+        policy = page.headers["Content-Security-Policy"]
+        assert "img-src 'self' https://tuiles.itum.example;" in policy
+        assert "script-src 'self';" in policy

@@ -15,7 +15,7 @@ from aiohttp import web
 from ivr.web.admin.keys import SESSION
 from ivr.web.admin.texts import TEXT, action_label
 from ivr.web.i18n import translator
-from ivr.web.keys import LANGUAGE
+from ivr.web.keys import LANGUAGE, SETTINGS
 
 TEMPLATES = Path(__file__).parent / "templates"
 DISPLAY_ZONE = ZoneInfo("America/Toronto")  # Eastern time, as in Uashat mak Mani-utenam
@@ -51,6 +51,8 @@ def render(
         path=request.path,
         staff=session.staff if session else None,
         csrf_token=session.csrf_token if session else "",
+        map_tiles=request.config_dict[SETTINGS].map_tiles_url,
+        map_tiles_attribution=request.config_dict[SETTINGS].map_tiles_attribution,
     )
     response: web.Response = aiohttp_jinja2.render_template(
         template, request, context, status=status
