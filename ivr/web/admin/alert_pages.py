@@ -44,6 +44,8 @@ from ivr.storage.sectors import load_sectors
 from ivr.storage.templates import TemplateLanguage
 from ivr.web.admin.auth import require_role, require_staff, see_other
 from ivr.web.admin.render import render
+from ivr.web.admin.texts import TEXT
+from ivr.web.i18n import translator
 from ivr.web.keys import LANGUAGE, POOL, SETTINGS
 
 DEFAULT_URGENCY = {
@@ -325,9 +327,6 @@ async def sms_info(request: web.Request) -> web.StreamResponse:
 
 
 def request_text(request: web.Request, key: str, **values: Any) -> str:
-    from ivr.web.admin.texts import TEXT
-    from ivr.web.i18n import translator
-
     return translator(TEXT, request[LANGUAGE])(key, **values)
 
 
