@@ -59,12 +59,14 @@ async def convert_for_phone(source: Path, target: Path) -> float:
     partial = target.with_suffix(".partial.wav")
     try:
         await _to_phone_wav(source, partial)
-    except AudioError:
+    except AudioError as sox_error:
         decoded = target.with_suffix(".decoded.wav")
         try:
             await _run("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
                        "-vn", "-ac", "1", str(decoded))  # fmt: skip
             await _to_phone_wav(decoded, partial)
+        except AudioError as ffmpeg_error:  # neither reads it: say what both said
+            raise AudioError(f"{sox_error}; {ffmpeg_error}") from None
         finally:
             decoded.unlink(missing_ok=True)
     partial.replace(target)
