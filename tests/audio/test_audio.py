@@ -96,7 +96,9 @@ async def test_prompts_prefer_recordings_and_innu_needs_one(tmp_path: Path) -> N
 
 
 def test_shipped_prompts_cover_both_spoken_languages() -> None:
+    """The alert calls' prompts in French and English; the code calls' in French."""
     sources = prompt_sources(Path(__file__).parents[2] / "sounds")
     names = {"intro", "menu", "confirm-offer", "other-language", "confirmed", "goodbye"}
-    for language in ("fr", "en"):
-        assert {s.name for s in sources if s.language == language} == names
+    code = {"code-intro", "code-repeat"} | {f"code-digit-{digit}" for digit in range(10)}
+    assert {s.name for s in sources if s.language == "fr"} == names | code
+    assert {s.name for s in sources if s.language == "en"} == names

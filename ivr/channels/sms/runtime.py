@@ -1,26 +1,32 @@
 """The SMS channel at run time: the link to the SMSC (bound again after any loss), the
-writers of its records, the handling of messages from phones, and the dispatch engine
-that sends the alerts."""
+writers of its records, the handling of messages from phones, the dispatch engine
+that sends the alerts, and residents' one-time codes (when IVR_SECRET_KEY is set: the
+codes' keys derive from it)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import asyncpg
 
+from ivr.accounts.one_time_codes import CodeKeys
 from ivr.channels.runtime import retry_policy
 from ivr.channels.sms.inbox import SmsInbox
 from ivr.channels.sms.link import SmsLink
+from ivr.channels.sms.one_time_codes import SmsCodeSender
 from ivr.channels.sms.records import SmsRecords
 from ivr.channels.sms.sender import SmsSender, sender_address
 from ivr.config import Settings
 from ivr.dispatch.engine import DispatchEngine, engine_owner_id
 from ivr.dispatch.queue import DispatchQueue
 from ivr.smpp.session import Credentials, SmppSession
+
+log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0
 IN_FLIGHT_PER_WINDOW = 4
@@ -75,9 +81,16 @@ async def sms_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[S
         queue, sender, max_in_flight=in_flight, starts_per_second=None, claim_batch=in_flight // 2
     )
 
+    parts = [records.run(), link.run(), inbox.run(), engine.run()]
+    if settings.secret_key:
+        codes = SmsCodeSender(pool, link, CodeKeys(settings.secret_key), source=source)
+        parts.append(codes.run())
+    else:
+        log.info("one-time codes are not sent by SMS: IVR_SECRET_KEY is not set")
+
     async def run_all() -> None:
         async with asyncio.TaskGroup() as tasks:
-            for part in (records.run(), link.run(), inbox.run(), engine.run()):
+            for part in parts:
                 tasks.create_task(part)
 
     task = asyncio.create_task(run_all(), name="sms-dispatch")

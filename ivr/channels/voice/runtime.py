@@ -1,6 +1,7 @@
 """The voice channel at run time: the product's Asterisk (when this process manages it),
-prompts installed, the FastAGI server with the call flows, the AMI connection, and the
-dispatch engine that places the calls."""
+prompts installed, the FastAGI server with the call flows, the AMI connection, the
+dispatch engine that places the calls, and the calls that read residents' one-time
+codes (when IVR_SECRET_KEY is set: the codes' keys derive from it)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from ivr.accounts.one_time_codes import CodeKeys
 from ivr.asterisk.ami import AmiClient
 from ivr.asterisk.audiosocket import AudioSocketServer
 from ivr.asterisk.fastagi_server import FastAgiServer
 from ivr.asterisk.process import AsteriskError, AsteriskProcess, start_owned
 from ivr.channels.runtime import retry_policy
 from ivr.channels.voice.call_registry import CallRegistry
+from ivr.channels.voice.code_calls import CodeCalls
 from ivr.channels.voice.flows.alert_call import AlertCall
+from ivr.channels.voice.flows.one_time_code import OneTimeCodeCall
+from ivr.channels.voice.one_time_codes import VoiceCodeSender
 from ivr.channels.voice.pbx import product_asterisk, product_sounds
 from ivr.channels.voice.prompts import LANGUAGES, available_prompts, install_prompts
 from ivr.channels.voice.sender import VoiceSender
@@ -141,7 +146,11 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
             media=media,
             media_address=f"{settings.fastagi_host}:{media.port}",
         )
-        fastagi = FastAgiServer({"alert": alert_call}, allowed_peers=settings.fastagi_clients)
+        code_calls = CodeCalls()
+        fastagi = FastAgiServer(
+            {"alert": alert_call, "one-time-code": OneTimeCodeCall(code_calls, sounds)},
+            allowed_peers=settings.fastagi_clients,
+        )
         await fastagi.start(settings.fastagi_host, settings.fastagi_port)
         stack.push_async_callback(fastagi.close, 1.0)
         await stack.enter_async_context(ami)
@@ -158,10 +167,24 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
             max_in_flight=settings.max_concurrent_calls,
             starts_per_second=settings.calls_per_second,
         )
-        task = asyncio.create_task(engine.run(), name="voice-dispatch")
+        tasks = [asyncio.create_task(engine.run(), name="voice-dispatch")]
+        if settings.secret_key:
+            codes = VoiceCodeSender(
+                pool,
+                ami,
+                CodeKeys(settings.secret_key),
+                code_calls,
+                caller_id=sender.caller_id,
+                ring_timeout=settings.ring_timeout_seconds,
+            )
+            tasks.append(asyncio.create_task(codes.run(), name="voice-one-time-codes"))
+        else:
+            log.info("one-time codes are not called: IVR_SECRET_KEY is not set")
         try:
-            yield VoiceRuntime(sounds, ami, fastagi, media, engine, task)
+            yield VoiceRuntime(sounds, ami, fastagi, media, engine, tasks[0])
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

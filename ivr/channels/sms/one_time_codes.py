@@ -1,0 +1,101 @@
+"""Residents' one-time codes sent by text message, French then English.
+
+Woken by ``NOTIFY ivr_one_time_codes`` (and every few seconds anyway), it takes the
+pending SMS codes, opens each (``CodeKeys``: the row held it sealed, and no longer
+does once taken), submits it through the same link as the alerts, and writes what the
+SMSC answered. A code is sent at most once: one not sent is not sent again (the link
+down for a minute, a refusal), the resident asks for another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from ivr.accounts.one_time_codes import LIFETIME, CodeKeys, is_code
+from ivr.channels.sms.link import LinkDown, SmsLink
+from ivr.channels.sms.parts import message_parts
+from ivr.channels.sms.sender import Address, destination_address
+from ivr.smpp.session import ESME_ROK, status_text
+from ivr.storage import one_time_codes as store
+from ivr.storage.database import DATABASE_ERRORS
+from ivr.storage.one_time_codes import PendingCode
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 5.0
+LINK_WAIT_SECONDS = 60.0
+TAKEN_AT_ONCE = 20
+
+
+def code_text(code: str) -> str:
+    """One GSM-7 part: no accented letter, so it stays under 160 characters."""
+    minutes = int(LIFETIME.total_seconds() // 60)
+    return (
+        f"Information ITUM : votre code est {code}. Il expire dans {minutes} minutes. / "
+        f"Your code is {code}. It expires in {minutes} minutes."
+    )
+
+
+class SmsCodeSender:
+    def __init__(self, pool: asyncpg.Pool, link: SmsLink, keys: CodeKeys, *, source: Address):
+        self.pool = pool
+        self.link = link
+        self.keys = keys
+        self.source = source
+        self._woken = asyncio.Event()
+
+    async def run(self) -> None:
+        """Send codes as they are issued, until cancelled."""
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(store.listen_for_new_codes(self.pool, self._woken))
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(SWEEP_SECONDS):
+                        await self._woken.wait()
+                self._woken.clear()
+                try:
+                    await store.sweep(self.pool)
+                    while pending := await store.take_pending(self.pool, "sms", TAKEN_AT_ONCE):
+                        for code in pending:
+                            await self._send(code)
+                except DATABASE_ERRORS as error:
+                    log.warning("one-time codes not sent yet", extra={"error": str(error)})
+
+    async def _send(self, pending: PendingCode) -> None:
+        code = self.keys.open(pending.phone_e164, pending.purpose, pending.code_sealed)
+        if code is None or not is_code(code):
+            await self._failed(pending, "sealed under another key")
+            return
+        destination = destination_address(pending.phone_e164)
+        (part,) = message_parts(code_text(code), pending.id)
+        try:
+            submitted = await self.link.submit(
+                LINK_WAIT_SECONDS,
+                source_addr_ton=self.source.ton,
+                source_addr_npi=self.source.npi,
+                source_addr=self.source.digits,
+                dest_addr_ton=destination.ton,
+                dest_addr_npi=destination.npi,
+                destination_addr=destination.digits,
+                esm_class=part.esm_class,
+                data_coding=part.data_coding,
+                short_message=part.short_message,
+            )
+        except LinkDown as error:
+            await self._failed(pending, str(error))
+            return
+        status = submitted.response.status
+        if status != ESME_ROK:
+            await self._failed(pending, f"SMSC: {status_text(status)}")
+            return
+        await store.sent(self.pool, pending.id, f"message id {submitted.response.message_id}")
+        log.info("one-time code sent", extra={"code_id": pending.id, "channel": "sms"})
+
+    async def _failed(self, pending: PendingCode, detail: str) -> None:
+        await store.send_failed(self.pool, pending.id, detail)
+        log.warning("one-time code not sent",
+                    extra={"code_id": pending.id, "channel": "sms", "detail": detail})  # fmt: skip
