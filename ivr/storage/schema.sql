@@ -557,3 +557,71 @@ CREATE TABLE staff_totp_pending (
     expires_at timestamptz NOT NULL
 );
 CREATE INDEX staff_totp_pending_staff_idx ON staff_totp_pending (staff_id);
+
+-- 0016 one-time codes
+
+-- A code sent to a phone number, by text message or read by a call, that proves the
+-- resident holds the number (the citizen portal: sign-up, reset; docs/security.md).
+-- code_hash is HMAC-SHA256 of the code under a key derived from IVR_SECRET_KEY, bound to
+-- the number and purpose; code_sealed is the code under AES-256-GCM until the sender
+-- takes it (then NULL: it stays in the sender's memory only). client_hash is an HMAC of
+-- the requesting client's address, for the per-address limit.
+CREATE TABLE one_time_codes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phone_e164 text NOT NULL CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    purpose text NOT NULL CHECK (purpose IN ('sign_up', 'reset')),
+    channel text NOT NULL CHECK (channel IN ('sms', 'voice')),
+    code_hash bytea NOT NULL CHECK (length(code_hash) = 32),
+    code_sealed bytea CHECK (length(code_sealed) > 28),
+    client_hash bytea NOT NULL CHECK (length(client_hash) = 32),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    tries_left smallint NOT NULL CHECK (tries_left >= 0),
+    used_at timestamptz,
+    send_state text NOT NULL DEFAULT 'pending'
+        CHECK (send_state IN ('pending', 'sending', 'sent', 'failed')),
+    sent_at timestamptz,
+    send_detail text NOT NULL DEFAULT '',
+    CHECK (send_state = 'pending' OR code_sealed IS NULL),
+    CHECK ((send_state = 'sent') = (sent_at IS NOT NULL))
+);
+CREATE INDEX one_time_codes_phone_idx ON one_time_codes (phone_e164, created_at);
+CREATE INDEX one_time_codes_client_idx ON one_time_codes (client_hash, created_at);
+CREATE INDEX one_time_codes_pending_idx ON one_time_codes (channel, id)
+    WHERE send_state = 'pending';
+
+-- 0017 resident accounts
+
+-- A resident's account, keyed by the phone number it proved with a one-time code (a
+-- mobile by text message, a directory landline by a call). Deleting an account keeps a
+-- tombstone (deleted_at, no password) so the number can open a new one.
+CREATE TABLE resident_accounts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phone_e164 text NOT NULL CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    password_hash text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    password_changed_at timestamptz NOT NULL DEFAULT now(),
+    deleted_at timestamptz,
+    CHECK ((deleted_at IS NULL) = (password_hash IS NOT NULL))
+);
+CREATE UNIQUE INDEX resident_accounts_phone_idx ON resident_accounts (phone_e164)
+    WHERE deleted_at IS NULL;
+
+-- A portal session, by an HMAC of its token (docs/security.md). Without an account it
+-- is the pre-login session of the forms; flow_* is the number being proven (sign-up or
+-- reset) and, once its code was accepted, until when a password may be chosen for it.
+CREATE TABLE resident_sessions (
+    token_hash bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+    account_id bigint REFERENCES resident_accounts (id) ON DELETE CASCADE,
+    csrf_token text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    flow_phone_e164 text CHECK (flow_phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    flow_purpose text CHECK (flow_purpose IN ('sign_up', 'reset')),
+    flow_proven_until timestamptz,
+    CHECK ((flow_phone_e164 IS NULL) = (flow_purpose IS NULL)),
+    CHECK (flow_proven_until IS NULL OR flow_phone_e164 IS NOT NULL)
+);
+CREATE INDEX resident_sessions_account_idx ON resident_sessions (account_id);
+CREATE INDEX resident_sessions_expires_idx ON resident_sessions (expires_at);

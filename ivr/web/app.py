@@ -1,9 +1,9 @@
 """The web application factory: the staff site under /admin/, the residents' site under
 /portal/, /healthz, static files.
 
-The caller owns the database pool (opened before, closed after). Each site (today the
-staff site; the citizen portal beside it) is a sub-application with its own routes,
-sessions and cookies; this factory holds only what they share.
+The caller owns the database pool (opened before, closed after). Each site (the staff
+site, the citizen portal) is a sub-application with its own routes, sessions and
+cookies; this factory holds only what they share.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ivr.web.health import healthz
 from ivr.web.input_guard import input_guard
 from ivr.web.keys import DECOY_HASH, HEALTH_PROBES, POOL, SETTINGS, HealthProbes
 from ivr.web.portal.routes import portal_app
+from ivr.web.portal.sessions import PortalSessionPolicy
 from ivr.web.ratelimit import ThrottlePolicy
 from ivr.web.security_headers import STATIC_PREFIX, add_security_headers
 
@@ -64,7 +65,14 @@ def create_app(
     )
     app[ADMIN_APP] = admin
     app.add_subapp("/admin", admin)
-    app.add_subapp("/portal", portal_app())
+    portal = portal_app(
+        pool,
+        key,
+        secret_key=settings.secret_key,
+        session_policy=PortalSessionPolicy(secure_cookie=settings.web_https),
+        throttle_policy=throttle_policy or ThrottlePolicy(),
+    )
+    app.add_subapp("/portal", portal)
     app.add_subapp("/api/v1", api_app())
     return app
 

@@ -52,4 +52,90 @@ TEXT: Catalogue = {
         "418 962-0327.",
     ),
     "choice.invalid": ("Choisissez une des options.", "Choose one of the options."),
+    "welcome.title": ("Votre compte Information ITUM", "Your Information ITUM account"),
+    "welcome.intro": (
+        "Avec un compte, vous pourrez vérifier et corriger comment vous recevez les "
+        "alertes.",
+        "With an account, you will be able to check and correct how you receive alerts.",
+    ),
+    "welcome.sign_in": ("Se connecter", "Sign in"),
+    "welcome.sign_up": ("Créer un compte", "Create an account"),
+    "welcome.forgot": ("Mot de passe oublié", "Forgot password"),
+    "field.phone": ("Numéro de téléphone", "Phone number"),
+    "field.phone_hint": ("10 chiffres, par exemple 418 962-0327.",
+                         "10 digits, for example 418 962-0327."),
+    "field.password": ("Mot de passe", "Password"),
+    "sign_in.submit": ("Se connecter", "Sign in"),
+    "sign_in.failed": ("Numéro ou mot de passe incorrect.", "Wrong number or password."),
+    "sign_in.throttled": ("Trop d'essais. Réessayez dans 15 minutes.",
+                          "Too many attempts. Try again in 15 minutes."),
+    "sign_in.signed_out": ("Vous êtes déconnecté.", "You are signed out."),
+    "sign_in.password_changed": (
+        "Votre mot de passe est changé. Connectez-vous avec le nouveau.",
+        "Your password is changed. Sign in with the new one.",
+    ),
+    "sign_up.intro": (
+        "Nous vous envoyons un code pour vérifier que ce numéro est bien le vôtre.",
+        "We send you a code to check that this number is yours.",
+    ),
+    "sign_up.channel": ("Comment recevoir le code ?", "How do you want the code?"),
+    "sign_up.sms": ("Par texto (cellulaire)", "By text message (cell phone)"),
+    "sign_up.voice": ("Par appel téléphonique (ligne fixe)", "By phone call (landline)"),
+    "sign_up.submit": ("Recevoir un code", "Get a code"),
+    "code.voice_unavailable": (
+        "L'envoi du code par appel n'est pas encore offert. Choisissez le texto, ou "
+        "appelez le 418 962-0327.",
+        "Sending the code by phone call is not available yet. Choose a text message, or "
+        "call 418 962-0327.",
+    ),
+    "codes.unavailable": ("Les comptes ne sont pas encore offerts.",
+                          "Accounts are not available yet."),
+    "forgot.intro": (
+        "Entrez le numéro de votre compte : nous lui envoyons un code par texto pour "
+        "choisir un nouveau mot de passe.",
+        "Enter your account's number: we send it a code by text message to choose a new "
+        "password.",
+    ),
+    "forgot.submit": ("Recevoir un code", "Get a code"),
+    "code.title": ("Entrez le code", "Enter the code"),
+    "code.sent_sign_up": ("Un code de 6 chiffres a été envoyé au {phone}.",
+                          "A 6-digit code was sent to {phone}."),
+    "code.sent_reset": (
+        "Si le {phone} a un compte, un code de 6 chiffres vient de lui être envoyé par "
+        "texto (au plus 3 codes par heure).",
+        "If {phone} has an account, a 6-digit code was just sent to it by text message "
+        "(at most 3 codes an hour).",
+    ),
+    "code.label": ("Code à 6 chiffres", "6-digit code"),
+    "code.hint": ("Le code expire 10 minutes après l'envoi.",
+                  "The code expires 10 minutes after it was sent."),
+    "code.submit": ("Vérifier", "Check"),
+    "code.refused": (
+        "Ce code n'est pas bon ou n'est plus valide. Vérifiez-le, ou demandez un nouveau "
+        "code.",
+        "This code is wrong or no longer valid. Check it, or ask for a new code.",
+    ),
+    "code.again": ("Demander un nouveau code", "Ask for a new code"),
+    "password.title": ("Choisissez votre mot de passe", "Choose your password"),
+    "password.for": ("Pour le {phone}.", "For {phone}."),
+    "password.existing": (
+        "Ce numéro a déjà un compte : ce mot de passe remplacera l'ancien, puis vous "
+        "vous connecterez.",
+        "This number already has an account: this password will replace the old one, "
+        "then you will sign in.",
+    ),
+    "password.hint": (
+        "Au moins 8 caractères. Une phrase de quelques mots est facile à retenir.",
+        "At least 8 characters. A sentence of a few words is easy to remember.",
+    ),
+    "password.submit": ("Enregistrer le mot de passe", "Save the password"),
+    "account.title": ("Mon compte", "My account"),
+    "account.phone": ("Numéro : {phone}", "Number: {phone}"),
+    "account.later": (
+        "Bientôt, vous pourrez ici vérifier et corriger vos coordonnées. D'ici là, "
+        "appelez le 418 962-0327.",
+        "Soon you will be able to check and correct your contact details here. Until "
+        "then, call 418 962-0327.",
+    ),
+    "account.sign_out": ("Se déconnecter", "Sign out"),
 }  # fmt: skip
