@@ -7,6 +7,7 @@ from ivr.web.i18n import Catalogue
 
 ALERTS_TEXT: Catalogue = {
     "nav.alerts": ("Alertes", "Alerts"),
+    "table.scroll": ("Tableau (défile de côté)", "Table (scrolls sideways)"),
     "alerts.title": ("Alertes", "Alerts"),
     "alerts.new": ("Nouvelle alerte", "New alert"),
     "alerts.none": ("Aucune alerte pour l'instant.", "No alerts yet."),
