@@ -98,7 +98,12 @@ CREATE TABLE members (
     household_id bigint NOT NULL REFERENCES households (id) ON DELETE CASCADE,
     display_name text NOT NULL CHECK (display_name <> ''),
     language text NOT NULL DEFAULT 'fr' CHECK (language IN ('fr', 'en', 'innu')),
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- (0018) first choice first: alerts of normal or low urgency go by the first of them
+    -- the member has a usable contact for; urgent and high ones by all
+    channel_order text[]
+        CHECK (channel_order <@ ARRAY['voice', 'sms', 'email']
+               AND cardinality(channel_order) BETWEEN 1 AND 3)
 );
 CREATE INDEX members_household_idx ON members (household_id);
 
@@ -117,8 +122,16 @@ CREATE TABLE contact_points (
     not_in_service_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    CHECK ((kind = 'phone') = (phone_e164 IS NOT NULL)),
-    CHECK ((kind = 'email') = (email IS NOT NULL)),
+    -- (0018) what the resident says the number is; an erased contact point (its
+    -- member's account was deleted) keeps its id for the statistics and nothing else
+    phone_use text CHECK (phone_use IN ('mobile', 'landline', 'work')),
+    erased_at timestamptz,
+    CONSTRAINT contact_points_phone_value_check CHECK (erased_at IS NOT NULL
+        OR (kind = 'phone') = (phone_e164 IS NOT NULL)),
+    CONSTRAINT contact_points_email_value_check CHECK (erased_at IS NOT NULL
+        OR (kind = 'email') = (email IS NOT NULL)),
+    CONSTRAINT contact_points_erased_check CHECK (erased_at IS NULL
+        OR (phone_e164 IS NULL AND email IS NULL AND phone_use IS NULL)),
     UNIQUE (id, kind)
 );
 CREATE UNIQUE INDEX contact_points_phone_key ON contact_points (phone_e164);
@@ -369,6 +382,7 @@ LANGUAGE sql STABLE AS $$
                 THEN s.household_language ELSE s.language END
     FROM alerts a
     CROSS JOIN alert_scope(p_alert_id) s
+    JOIN members m ON m.id = s.member_id
     JOIN member_channels mc ON mc.member_id = s.member_id
     JOIN contact_points cp ON cp.id = mc.contact_point_id
     CROSS JOIN LATERAL (
@@ -388,6 +402,18 @@ LANGUAGE sql STABLE AS $$
           SELECT 1 FROM deliveries d
           WHERE d.alert_id = a.follow_up_of AND d.contact_point_id = cp.id
             AND d.channel = ch.channel))
+      AND (a.urgency IN ('urgent', 'high') OR m.channel_order IS NULL
+           OR mc.channel = (
+               SELECT o.channel
+               FROM unnest(m.channel_order) WITH ORDINALITY AS o (channel, n)
+               WHERE EXISTS (
+                   SELECT 1 FROM member_channels c
+                   JOIN contact_points p ON p.id = c.contact_point_id
+                   WHERE c.member_id = m.id AND c.channel = o.channel
+                     AND p.verification <> 'invalid'
+                     AND (p.kind = 'email' OR p.not_in_service_at IS NULL))
+               ORDER BY o.n
+               LIMIT 1))
 $$;
 
 -- One row per (contact point, channel): the member with the lowest id among those who
@@ -597,15 +623,23 @@ CREATE INDEX one_time_codes_pending_idx ON one_time_codes (channel, id)
 -- tombstone (deleted_at, no password) so the number can open a new one.
 CREATE TABLE resident_accounts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    phone_e164 text NOT NULL CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    phone_e164 text CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
     password_hash text,
     created_at timestamptz NOT NULL DEFAULT now(),
     password_changed_at timestamptz NOT NULL DEFAULT now(),
     deleted_at timestamptz,
-    CHECK ((deleted_at IS NULL) = (password_hash IS NOT NULL))
+    -- (0018) the household and the member (the account holder) it keeps up to date
+    household_id bigint REFERENCES households (id) ON DELETE SET NULL,
+    member_id bigint REFERENCES members (id) ON DELETE SET NULL,
+    CHECK ((deleted_at IS NULL) = (password_hash IS NOT NULL)),
+    CONSTRAINT resident_accounts_live_check CHECK (deleted_at IS NOT NULL
+        OR phone_e164 IS NOT NULL),
+    CONSTRAINT resident_accounts_tombstone_check CHECK (deleted_at IS NULL
+        OR (phone_e164 IS NULL AND household_id IS NULL AND member_id IS NULL))
 );
 CREATE UNIQUE INDEX resident_accounts_phone_idx ON resident_accounts (phone_e164)
     WHERE deleted_at IS NULL;
+CREATE INDEX resident_accounts_household_idx ON resident_accounts (household_id);
 
 -- A portal session, by an HMAC of its token (docs/security.md). Without an account it
 -- is the pre-login session of the forms; flow_* is the number being proven (sign-up or
@@ -625,3 +659,58 @@ CREATE TABLE resident_sessions (
 );
 CREATE INDEX resident_sessions_account_idx ON resident_sessions (account_id);
 CREATE INDEX resident_sessions_expires_idx ON resident_sessions (expires_at);
+
+-- 0018 contact form
+
+-- An email address a resident added, used only once its link was opened. The link is
+-- the row's id with a keyed signature (ivr.domain.signed_links).
+CREATE TABLE email_verifications (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id bigint NOT NULL REFERENCES resident_accounts (id) ON DELETE CASCADE,
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    email text NOT NULL CHECK (email ~ '^[^@\s]+@[^@\s]+$'),
+    language text NOT NULL CHECK (language IN ('fr', 'en')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    verified_at timestamptz,
+    send_state text NOT NULL DEFAULT 'pending'
+        CHECK (send_state IN ('pending', 'sending', 'sent', 'failed')),
+    sent_at timestamptz,
+    send_detail text NOT NULL DEFAULT ''
+);
+CREATE INDEX email_verifications_account_idx ON email_verifications (account_id);
+CREATE INDEX email_verifications_pending_idx ON email_verifications (id)
+    WHERE send_state = 'pending';
+
+-- What changed in an account's data, when and by whom (NULL: the resident), for the
+-- resident to read: [{"field": ..., "before": ..., "after": ...}].
+CREATE TABLE resident_changes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id bigint NOT NULL REFERENCES resident_accounts (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    by_staff_id bigint REFERENCES staff (id) ON DELETE SET NULL,
+    changes jsonb NOT NULL CHECK (jsonb_typeof(changes) = 'array')
+);
+CREATE INDEX resident_changes_account_idx ON resident_changes (account_id, at);
+
+-- Notices about an account sent by text message (the password was changed), taken by
+-- the SMS channel like the one-time codes.
+CREATE TABLE resident_notices (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phone_e164 text NOT NULL CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    kind text NOT NULL CHECK (kind IN ('password_changed')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    send_state text NOT NULL DEFAULT 'pending'
+        CHECK (send_state IN ('pending', 'sending', 'sent', 'failed')),
+    sent_at timestamptz,
+    send_detail text NOT NULL DEFAULT ''
+);
+CREATE INDEX resident_notices_pending_idx ON resident_notices (id) WHERE send_state = 'pending';
+
+-- Numbers a directory import must not enroll again (their resident deleted the account),
+-- until staff lift it (docs/directory.md).
+CREATE TABLE directory_exclusions (
+    phone_e164 text PRIMARY KEY CHECK (phone_e164 ~ '^\+[1-9][0-9]{7,14}$'),
+    reason text NOT NULL CHECK (reason IN ('account_deleted', 'staff')),
+    excluded_at timestamptz NOT NULL DEFAULT now()
+);
