@@ -3,7 +3,8 @@ one-time code, and a reset code that never tells whether the number has an accou
 
 A number's account is created, or its password changed, by whoever proves the number:
 holding the phone is the only credential the portal knows. Changing a password ends
-every session of the account (docs/portal.md).
+every session of the account and sends the number a notice by text message, so a
+change the resident did not make does not go unseen (docs/portal.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ivr.accounts.one_time_codes import CodeKeys, issue_code
 from ivr.accounts.passwords import check_strength, hash_password
 from ivr.storage import one_time_codes as code_store
 from ivr.storage import resident_accounts as store
-from ivr.storage import resident_sessions
+from ivr.storage import resident_notices, resident_sessions
 
 
 async def save_password(pool: asyncpg.Pool, phone_e164: str, password: str) -> tuple[int, bool]:
@@ -26,6 +27,7 @@ async def save_password(pool: asyncpg.Pool, phone_e164: str, password: str) -> t
         account_id, created = await store.save_password(conn, phone_e164, password_hash)
         if not created:
             await resident_sessions.delete_for_account(conn, account_id)
+            await resident_notices.add(conn, phone_e164, "password_changed")
     return account_id, created
 
 

@@ -4,22 +4,20 @@ lock, taken once by their channel's sender (docs/security.md)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
 
-from ivr.storage.database import DATABASE_ERRORS
 from ivr.storage.executor import Connection, Executor
 from ivr.storage.queries import QUERIES
+from ivr.storage.wake_ups import listen_forever
 
 log = logging.getLogger(__name__)
 
 WAKE_CHANNEL = "ivr_one_time_codes"
 """``NOTIFY`` channel that wakes the senders; its payload is the code's channel only."""
-RELISTEN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -104,24 +102,5 @@ async def sweep(db: Executor) -> None:
 
 
 async def listen_for_new_codes(pool: asyncpg.Pool, woken: asyncio.Event) -> None:
-    """Set ``woken`` at each new code, until cancelled; a lost connection is opened
-    again after ``RELISTEN_SECONDS`` (the senders also look by themselves meanwhile)."""
-
-    def on_notify(*_args: object) -> None:
-        woken.set()
-
-    while True:
-        lost = asyncio.Event()
-        try:
-            async with pool.acquire() as conn:
-                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(WAKE_CHANNEL, on_notify)
-                try:
-                    await lost.wait()
-                finally:
-                    with contextlib.suppress(asyncpg.InterfaceError):
-                        if not conn.is_closed():
-                            await conn.remove_listener(WAKE_CHANNEL, on_notify)
-        except DATABASE_ERRORS as error:
-            log.warning("one-time codes: listen connection lost", extra={"error": str(error)})
-        await asyncio.sleep(RELISTEN_SECONDS)
+    """Set ``woken`` at each new code, until cancelled."""
+    await listen_forever(pool, WAKE_CHANNEL, woken)

@@ -86,6 +86,12 @@ async def sms_code(smsc: SimulatedSmsc, number: str, nth: int = 1) -> str:
     return match[1]
 
 
+async def one_row(db: asyncpg.Pool, query: str, *args: object) -> asyncpg.Record:
+    row = await db.fetchrow(query, *args)
+    assert row is not None, query
+    return row
+
+
 def session_cookie(client: TestClient[Any, Any]) -> str | None:
     cookies = client.session.cookie_jar.filter_cookies(client.make_url("/portal/"))
     return cookies[COOKIE].value if COOKIE in cookies else None

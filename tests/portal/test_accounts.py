@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from ivr.accounts.residents import save_password
 from simnet.smsc import SimulatedSmsc
-from tests.portal.conftest import ClientFactory, send, session_cookie, sms_code
+from tests.portal.conftest import ClientFactory, one_row, send, session_cookie, sms_code
 from tests.web.conftest import origin
 
 MOBILE = "4185550101"
@@ -164,6 +164,15 @@ async def test_a_reset_ends_every_session_and_signs_in_nobody(
         assert (await browser.get("/portal/account")).url.path == "/portal/sign-in"
     assert (await sign_in(here, MOBILE, PASSWORD)).status == 200
     assert (await sign_in(here, MOBILE, NEW_PASSWORD)).status == 303
+
+    def notices() -> list[str]:
+        texts = [m["text"] for m in codes.handset_messages(MOBILE)]
+        return [t for t in texts if "mot de passe de votre compte vient d'être changé" in t]
+
+    (notice,) = await codes.wait_for(notices, within=10)
+    assert "418 962-0327" in notice and "Your account password was just changed" in notice
+    sent = await one_row(db, "SELECT kind, send_state FROM resident_notices")
+    assert dict(sent) == {"kind": "password_changed", "send_state": "sent"}
 
 
 async def test_signing_up_a_number_with_an_account_replaces_its_password(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 from shapely.geometry import box
 
-from ivr.domain.alerts import Category, Channel, Content, Language
+from ivr.domain.alerts import Category, Channel, Content, Language, Urgency
 from ivr.domain.sectors import Sector, StreetSegment
 from ivr.storage import alerts, people
 from ivr.storage.people import Address
@@ -77,13 +77,14 @@ class Town:
         contents: tuple[Content, ...] = (FRENCH,),
         follow_up_of: int | None = None,
         launch: bool = True,
+        urgency: Urgency = "urgent",
     ) -> int:
         async with self.db.acquire() as conn:
             alert_id = await alerts.create_alert(
                 conn,
                 title="Test",
                 category=category,
-                urgency="urgent",
+                urgency=urgency,
                 drafted_by=self.author,
                 sector_codes=sectors,
                 target_all=not sectors and follow_up_of is None,

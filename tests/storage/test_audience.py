@@ -269,3 +269,23 @@ async def test_an_alert_with_nothing_to_send_completes_at_launch(town: Town) -> 
         await alerts.approve(conn, alert, town.approver)
         await alerts.launch(conn, alert, town.approver, ("voice",))
     assert await town.db.fetchval("SELECT state FROM alerts WHERE id = $1", alert) == "completed"
+
+
+async def test_channels_in_order_first_usable_choice_alone_unless_urgent(town: Town) -> None:
+    member = await town.member(await town.household("sud"))
+    mobile, email = await town.phone(), await town.email()
+    await town.choose(member, mobile, "sms")
+    await town.choose(member, email, "email")
+    await town.db.execute("UPDATE members SET channel_order = '{voice,email,sms}' WHERE id = $1",
+                          member)  # fmt: skip
+    everything = {(mobile, "sms"), (email, "email")}
+    for urgency in ("urgent", "high"):
+        assert set(await town.deliveries(await town.alert("sud", urgency=urgency))) == everything
+    # no voice choice at all: the first usable is email
+    assert set(await town.deliveries(await town.alert("sud", urgency="normal"))) == {
+        (email, "email")
+    }
+    await people.set_verification(town.db, email, "invalid")  # bouncing: next choice
+    assert set(await town.deliveries(await town.alert("sud", urgency="low"))) == {(mobile, "sms")}
+    await town.db.execute("UPDATE members SET channel_order = NULL WHERE id = $1", member)
+    assert set(await town.deliveries(await town.alert("sud", urgency="low"))) == {(mobile, "sms")}

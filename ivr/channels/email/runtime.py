@@ -1,5 +1,6 @@
 """The email channel at run time: the relay's connections, the writer of its answers,
-and the dispatch engine that sends the alerts (at most ``IVR_EMAILS_PER_SECOND``)."""
+the dispatch engine that sends the alerts (at most ``IVR_EMAILS_PER_SECOND``), and the
+links that confirm addresses residents add on the portal."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ivr.channels.email.messages import Sending
 from ivr.channels.email.relay import RelaySettings, SmtpRelay
 from ivr.channels.email.sender import EmailSender
 from ivr.channels.email.signing import DkimSigner, SigningPool
+from ivr.channels.email.verification_links import VerificationLinkSender
 from ivr.channels.runtime import retry_policy
 from ivr.config import Settings, SettingsError
 from ivr.dispatch.engine import DispatchEngine, engine_owner_id
@@ -99,6 +101,7 @@ async def email_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
     if problem is not None:  # one line now; emails wait and are retried meanwhile
         log.error("mail relay unavailable at start", extra={"reason": problem})
     sender = EmailSender(pool, relay, sending, signing)
+    links = VerificationLinkSender(pool, relay, sending, signing)
     queue = DispatchQueue(
         pool,
         channel="email",
@@ -119,6 +122,7 @@ async def email_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(sender.outcomes.run())
             tasks.create_task(engine.run())
+            tasks.create_task(links.run())
 
     task = asyncio.create_task(run_all(), name="email-dispatch")
     try:

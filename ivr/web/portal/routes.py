@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler
 from ivr.accounts.one_time_codes import CodeKeys
 from ivr.storage.database import DATABASE_ERRORS
 from ivr.web.csrf import csrf_middleware
-from ivr.web.portal import email_preferences, proving, sign_in
+from ivr.web.portal import contacts, email_links, email_preferences, my_data, proving, sign_in
 from ivr.web.portal.keys import CODE_KEYS, SESSIONS, THROTTLE
 from ivr.web.portal.sessions import PortalSessionPolicy, ResidentSessionStore, session_middleware
 from ivr.web.ratelimit import LoginThrottle, ThrottlePolicy
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 SIGNED_LINK = r"{token:[0-9]{1,19}\.[A-Za-z0-9_-]{22}}"
 EMAIL_CHANGE = "email_preferences_change"
+EMAIL_CONFIRM = "email_confirm"
+SIGNED_LINK_FORMS = frozenset({EMAIL_CHANGE, EMAIL_CONFIRM})
 PURGE_INTERVAL_SECONDS = 300.0
 
 
@@ -70,6 +72,13 @@ def portal_app(
     portal.router.add_post("/code", proving.code)
     portal.router.add_get("/password", proving.password_form)
     portal.router.add_post("/password", proving.password)
+    portal.router.add_get("/contacts", contacts.show)
+    portal.router.add_post("/contacts", contacts.save)
+    portal.router.add_get("/my-data", my_data.show)
+    portal.router.add_get("/my-data.json", my_data.download)
+    portal.router.add_post("/delete", my_data.delete)
+    portal.router.add_get("/verify-email/" + SIGNED_LINK, email_links.show)
+    portal.router.add_post("/verify-email/" + SIGNED_LINK, email_links.confirm, name=EMAIL_CONFIRM)
     portal.router.add_get("/email/" + SIGNED_LINK, email_preferences.show)
     portal.router.add_post("/email/" + SIGNED_LINK, email_preferences.change, name=EMAIL_CHANGE)
     return portal
@@ -77,9 +86,10 @@ def portal_app(
 
 @web.middleware
 async def _csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """CSRF checks on every form but the email page's: its signed link is the credential,
-    and a mail client's one-click POST (RFC 8058) carries no session."""
-    if request.match_info.route.name == EMAIL_CHANGE:
+    """CSRF checks on every form but those opened by a signed link from an email: the
+    link is the credential, and a mail client's one-click POST (RFC 8058) carries no
+    session."""
+    if request.match_info.route.name in SIGNED_LINK_FORMS:
         return await handler(request)
     return await csrf_middleware(request, handler)
 

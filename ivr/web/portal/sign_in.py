@@ -26,7 +26,11 @@ from ivr.web.portal.sessions import SESSION
 log = logging.getLogger(__name__)
 
 SIGN_IN_PATH = "/portal/sign-in"
-NOTICES = {"bye": "sign_in.signed_out", "changed": "sign_in.password_changed"}
+NOTICES = {
+    "bye": "sign_in.signed_out",
+    "changed": "sign_in.password_changed",
+    "deleted": "welcome.deleted",
+}
 
 
 async def welcome(request: web.Request) -> web.StreamResponse:
