@@ -210,6 +210,19 @@ def _addresses(name: str, raw: str) -> tuple[str, ...]:
     return values
 
 
+def _networks(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses and networks (CIDR), possibly empty."""
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {value!r} is not an IP address or network (like 10.0.0.0/8)"
+            ) from None
+    return values
+
+
 def _setting(
     default: Any, parse: Callable[[str, str], Any], doc: str, *, secret: bool = False
 ) -> Any:
@@ -240,6 +253,12 @@ class Settings:
     )
     web_https: bool = _setting(
         False, _boolean, "Served over https (e.g. behind a TLS proxy): Secure cookies, HSTS"
+    )
+    trusted_proxies: tuple[str, ...] = _setting(
+        (),
+        _networks,
+        "Reverse proxies (addresses or networks, comma list) whose X-Forwarded-For names "
+        "the client; empty: the connection's address is the client's",
     )
     two_person_rule: str = _setting(
         "unless-alone",

@@ -19,6 +19,7 @@ from ivr.config import Settings
 from ivr.web.admin.routes import admin_app
 from ivr.web.admin.sessions import SessionPolicy
 from ivr.web.api.routes import api_app
+from ivr.web.client import TRUSTED_PROXIES, trusted_networks
 from ivr.web.decoy import DecoyHash
 from ivr.web.health import healthz
 from ivr.web.input_guard import input_guard
@@ -50,6 +51,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[input_guard])
     app[SETTINGS] = settings
     app[POOL] = pool
+    app[TRUSTED_PROXIES] = trusted_networks(settings.trusted_proxies)
     app[DECOY_HASH] = DecoyHash()
     app[HEALTH_PROBES] = health_probes or {}
     app.on_response_prepare.append(add_security_headers)
