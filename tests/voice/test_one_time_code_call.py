@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 import asyncpg
 import pytest
 import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
 
 from ivr.accounts.one_time_codes import CodeKeys, check_code, issue_code
 from ivr.asterisk.ami import OriginateRequest, trunk_channel
@@ -22,8 +23,10 @@ from ivr.channels.voice.one_time_codes import CODE_CONTEXT
 from ivr.channels.voice.runtime import voice_runtime
 from ivr.channels.voice.sender import FLOW_TOKEN_VARIABLE
 from ivr.config import Settings
+from ivr.web.app import create_app
 from simnet.network import PhoneNetwork
 from tests.fixtures.pbx import free_port
+from tests.portal.conftest import send
 from tests.voice.harness import VoiceHarness
 
 pytestmark = pytest.mark.asterisk
@@ -143,3 +146,28 @@ async def test_a_session_without_the_calls_token_hears_nothing(
     assert call.ended - call.started <= 2
     assert played == []
     assert flow.calls.forget("otc-test-1")  # still there for the right session
+
+
+async def test_a_landline_signs_up_on_the_portal_with_the_code_it_hears(
+    voice_with_key: VoiceHarness, played: Played
+) -> None:
+    voice = voice_with_key
+    number = voice.network.number_for("person")
+    site = create_app(dataclasses.replace(voice.settings, channels=("voice",)), voice.pool)
+    async with TestClient(TestServer(site)) as browser:
+        asked = await send(browser, "/portal/sign-up", {"phone": number, "channel": "voice"})
+        assert asked.headers["Location"] == "/portal/code"
+        async with asyncio.timeout(60):
+            while len(digits := [n for _, n in played if n.startswith(DIGIT_PROMPT)]) < 12:
+                await asyncio.sleep(0.2)
+        heard = "".join(name.removeprefix(DIGIT_PROMPT) for name in digits[:6])
+        accepted = await send(browser, "/portal/code", {"code": heard})
+        assert accepted.headers["Location"] == "/portal/password"
+        chosen = await send(browser, "/portal/password", {"password": "la baie au printemps"})
+        assert chosen.headers["Location"] == "/portal/account"
+    assert (
+        await voice.pool.fetchval(
+            "SELECT count(*) FROM resident_accounts WHERE phone_e164 = $1", "+1" + number[-10:]
+        )
+        == 1
+    )
