@@ -106,6 +106,10 @@ async def account(db: Executor, account_id: int, *, for_update: bool = False) ->
     return _account(await db.fetchrow(QUERIES[query], account_id))
 
 
+async def account_keeping(db: Executor, household_id: int) -> Account | None:
+    return _account(await db.fetchrow(QUERIES["resident_profile.account_keeping"], household_id))
+
+
 async def listed_member(db: Executor, phone_e164: str) -> tuple[int, int] | None:
     """(member, household) already listing this number and kept by no other account."""
     row = await db.fetchrow(QUERIES["resident_profile.listed_member"], phone_e164)

@@ -633,3 +633,36 @@ async def _fits(page: Page) -> bool:
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
     return width
+
+
+async def test_staff_corrections_show_in_the_residents_change_history(
+    make_client: ClientFactory, db: asyncpg.Pool, home: Home, staff: dict[str, int]
+) -> None:
+    account = await db.fetchval(
+        "INSERT INTO resident_accounts (phone_e164, password_hash, household_id, member_id) "
+        "VALUES ('+14189621001', 'x', $1, $2) RETURNING id",
+        home.household,
+        home.marie,
+    )
+    client = await _signed_in(make_client, "admin@itum.example")
+    page = f"/admin/residents/{home.household}"
+    renamed = await _post(client, f"{page}/members/{home.marie}",
+                          [("name", "Marie Tremblay-Jourdain"), ("language", "fr")],
+                          token_from=page)  # fmt: skip
+    assert renamed.status == 303
+    refused = await _post(client, f"{page}/sector", [("sector", "nulle-part")], token_from=page)
+    assert refused.status == 400
+    moved = await _post(client, f"{page}/sector", [("sector", "sud")], token_from=page)
+    assert moved.status == 303
+    rows = await db.fetch(
+        "SELECT by_staff_id, changes FROM resident_changes WHERE account_id = $1 ORDER BY id",
+        account,
+    )
+    admin = await db.fetchval("SELECT id FROM staff WHERE email = 'admin@itum.example'")
+    assert [r["by_staff_id"] for r in rows] == [admin, admin]
+    assert json.loads(rows[0]["changes"]) == [
+        {"field": "name", "before": "Marie Tremblay", "after": "Marie Tremblay-Jourdain"}
+    ]
+    assert json.loads(rows[1]["changes"]) == [
+        {"field": "sector", "before": "Nord-est", "after": "Sud"}
+    ]

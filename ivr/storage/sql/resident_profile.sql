@@ -134,3 +134,9 @@ SELECT at, by_staff_id IS NOT NULL AS by_staff, changes
 FROM resident_changes
 WHERE account_id = $1
 ORDER BY at DESC, id DESC;
+
+-- name: account_keeping
+-- The live account that keeps this household, if any.
+SELECT id, phone_e164, household_id, member_id
+FROM resident_accounts
+WHERE household_id = $1 AND deleted_at IS NULL;

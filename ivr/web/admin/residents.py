@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from ivr.accounts.staff_corrections import shown_to_resident
 from ivr.domain.contacts import ContactKind
 from ivr.domain.errors import DomainError
 from ivr.storage import people
@@ -158,7 +159,8 @@ def _edit(handler: EditHandler) -> Handler:
         _, staff = require_role(request, EDITORS)
         household_id = _match_id(request, "household_id")
         try:
-            return await handler(request, household_id)
+            async with shown_to_resident(request.config_dict[POOL], household_id, staff.id):
+                return await handler(request, household_id)
         except FieldError as refused:
             language = request[LANGUAGE]
             if isinstance(refused.error, DomainError):
