@@ -214,3 +214,30 @@ async def test_pages_switch_to_english(client: TestClient[Any, Any]) -> None:
     page = await client.get("/portal/?lang=en")
     assert "Create an account" in await page.text()
     assert "Sign in" in await (await client.get("/portal/sign-in")).text()
+
+
+async def test_changing_the_password_while_signed_in_asks_the_current_one(
+    make_client: ClientFactory, codes: SimulatedSmsc, db: asyncpg.Pool
+) -> None:
+    await save_password(db, "+1" + MOBILE, PASSWORD)
+    here, elsewhere = await make_client(), await make_client()
+    for browser in (here, elsewhere):
+        assert (await sign_in(browser, MOBILE, PASSWORD)).status == 303
+    wrong = await send(
+        here, "/portal/change-password", {"current": "pas le bon", "new": NEW_PASSWORD}
+    )
+    assert wrong.status == 400 and 'id="current-error"' in await wrong.text()
+    weak = await send(here, "/portal/change-password", {"current": PASSWORD, "new": "court"})
+    assert weak.status == 400 and 'id="new-error"' in await weak.text()
+    changed = await send(
+        here, "/portal/change-password", {"current": PASSWORD, "new": NEW_PASSWORD}
+    )
+    assert changed.headers["Location"] == "/portal/sign-in?changed=1"
+    for browser in (here, elsewhere):
+        assert (await browser.get("/portal/account")).url.path == "/portal/sign-in"
+    assert (await sign_in(here, MOBILE, NEW_PASSWORD)).status == 303
+
+    def notices() -> list[Any]:
+        return [m for m in codes.handset_messages(MOBILE) if "mot de passe" in m["text"]]
+
+    assert len(await codes.wait_for(notices, within=10)) == 1

@@ -19,7 +19,15 @@ from aiohttp.typedefs import Handler
 from ivr.accounts.one_time_codes import CodeKeys
 from ivr.storage.database import DATABASE_ERRORS
 from ivr.web.csrf import csrf_middleware
-from ivr.web.portal import contacts, email_links, email_preferences, my_data, proving, sign_in
+from ivr.web.portal import (
+    change_password,
+    contacts,
+    email_links,
+    email_preferences,
+    my_data,
+    proving,
+    sign_in,
+)
 from ivr.web.portal.keys import CODE_KEYS, SESSIONS, THROTTLE
 from ivr.web.portal.sessions import PortalSessionPolicy, ResidentSessionStore, session_middleware
 from ivr.web.ratelimit import LoginThrottle, ThrottlePolicy
@@ -72,6 +80,8 @@ def portal_app(
     portal.router.add_post("/code", proving.code)
     portal.router.add_get("/password", proving.password_form)
     portal.router.add_post("/password", proving.password)
+    portal.router.add_get("/change-password", change_password.form)
+    portal.router.add_post("/change-password", change_password.change)
     portal.router.add_get("/contacts", contacts.show)
     portal.router.add_post("/contacts", contacts.save)
     portal.router.add_get("/my-data", my_data.show)

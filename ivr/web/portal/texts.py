@@ -143,6 +143,16 @@ TEXT: Catalogue = {
     ),
     "account.sign_out": ("Se déconnecter", "Sign out"),
     "nav.account": ("Mon compte", "My account"),
+    "account.change_password": ("Changer mon mot de passe", "Change my password"),
+    "change.title": ("Changer mon mot de passe", "Change my password"),
+    "change.intro": (
+        "Après le changement, vous vous connecterez de nouveau, partout, et un texto "
+        "vous en avertira.",
+        "After the change you will sign in again, everywhere, and a text message will "
+        "tell you.",
+    ),
+    "change.current": ("Mot de passe actuel", "Current password"),
+    "change.new": ("Nouveau mot de passe", "New password"),
     "form.errors": ("Corrigez ces points :", "Please correct:"),
     "form.saved": (
         "Vos coordonnées sont enregistrées. Elles serviront dès la prochaine alerte.",
