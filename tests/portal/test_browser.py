@@ -84,8 +84,8 @@ async def test_contact_form_then_my_data_download_and_delete_at_360_px(
     reached = await town.deliveries(await town.alert("sud"))
     assert reached == {(contact, "sms"): "fr", (contact, "voice"): "fr"}  # both, by default
 
-    for path in ("/portal/account", "/portal/change-password", "/portal/my-data"):
-        await page.goto(site + path)
+    for page_path in ("/portal/account", "/portal/change-password", "/portal/my-data"):
+        await page.goto(site + page_path)
         await checked(page)
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Télécharger toutes mes données (JSON)").click()
