@@ -282,6 +282,18 @@ async def _test_email(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if answer.accepted else 1
 
 
+async def _import_directory(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.importers.directory_command import import_directory
+
+    return await import_directory(settings, args.file, apply=args.apply, full=args.full)
+
+
+async def _lift_directory_exclusion(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.importers.directory_command import lift_exclusion
+
+    return await lift_exclusion(settings, args.number)
+
+
 async def _load_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.importers.demo_data import load_demo_data
     from ivr.storage.lifecycle import open_database
@@ -435,6 +447,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="do nothing (and succeed) if residents exist"
     )
     demo.set_defaults(handler=_load_demo_data)
+
+    directory = commands.add_parser(
+        "import-directory",
+        help="read a 411 directory listing (CSV) and show what importing it would do; "
+        "--apply to apply (docs/directory.md)",
+    )
+    directory.add_argument("file", type=Path, help="the listing, CSV with a header")
+    directory.add_argument("--apply", action="store_true", help="apply it after the summary")
+    directory.add_argument(
+        "--full",
+        action="store_true",
+        help="the listing is complete: enrolled numbers absent from it are deactivated "
+        "(unless claimed on the portal)",
+    )
+    directory.set_defaults(handler=_import_directory)
+
+    lift = commands.add_parser(
+        "lift-directory-exclusion",
+        help="let the directory import enroll a number again (its account was deleted)",
+    )
+    lift.add_argument("number", help="the phone number, e.g. 418 962-0327")
+    lift.set_defaults(handler=_lift_directory_exclusion)
 
     render = commands.add_parser(
         "render-pbx-config",

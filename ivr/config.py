@@ -177,6 +177,16 @@ def _database_url(name: str, raw: str) -> str:
     return value
 
 
+def _pattern(name: str, raw: str) -> str:
+    """A regular expression (Python syntax), checked by compiling it."""
+    value = _text(name, raw).strip()
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise SettingsError(f"{name}: not a valid regular expression ({error})") from None
+    return value
+
+
 def _secret(name: str, raw: str) -> str:
     if raw and len(raw) < 16:
         raise SettingsError(f"{name}: must be at least 16 characters")
@@ -378,6 +388,12 @@ class Settings:
         "", _tiles_url, "Map tiles under the sectors, https URL template (empty: plain background)"
     )
     map_tiles_attribution: str = _setting("", _text, "What the tile provider asks to show")
+    directory_business_pattern: str = _setting(
+        r"\b(inc|lt[ée]e|ltd|enr|cie|corp|clinique|d[ée]panneur|garage|restaurant|pharmacie|"
+        r"boutique|salon|[ée]picerie|quincaillerie)\b",
+        _pattern,
+        "Directory import: a listed name matching this pattern (any case) is a business",
+    )
     log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
 
     @property

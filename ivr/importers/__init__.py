@@ -1,2 +1,2 @@
-"""Ways residents enter the database in bulk: the fictional demo data today, the 411
-directory import (pre-enrolled landlines) next."""
+"""Ways residents enter the database in bulk: the fictional demo data, and the 411
+directory import of pre-enrolled landlines (docs/directory.md)."""

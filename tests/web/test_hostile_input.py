@@ -39,6 +39,9 @@ FORMS: dict[str, list[str]] = {
     "/admin/alerts/{alert_id}/follow-up": ["kind"],
     "/admin/alerts/{alert_id}/test": ["email", "number", "language"],
     "/admin/sectors": ["file"],
+    "/admin/directory": ["file", "full"],
+    "/admin/directory/{import_id}/apply": [],
+    "/admin/directory/exclusions/lift": ["number"],
     "/admin/residents/{household_id}/members/{member_id}": ["name", "language"],
     "/admin/residents/{household_id}/members/{member_id}/contacts": ["kind", "value", "channel"],
     "/admin/residents/{household_id}/members/{member_id}/contacts/{contact_id}": ["channel"],
@@ -70,7 +73,7 @@ PASSED: dict[str, str] = {
 def _ids(staff_id: int) -> dict[str, object]:
     """Values for a form's path: the signed-in admin, ids of nothing, French."""
     return {"staff_id": staff_id, "alert_id": 1, "language": "fr", "household_id": 1,
-            "member_id": 1, "contact_id": 1}  # fmt: skip
+            "member_id": 1, "contact_id": 1, "import_id": 1}  # fmt: skip
 
 
 def form_routes(client: TestClient[Any, Any]) -> set[str]:

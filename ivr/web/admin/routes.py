@@ -11,7 +11,7 @@ import asyncpg
 from aiohttp import web
 
 from ivr.storage.database import DATABASE_ERRORS
-from ivr.web.admin import alert_routes, auth, residents, sectors, totp, views
+from ivr.web.admin import alert_routes, auth, directory, residents, sectors, totp, views
 from ivr.web.admin.errors import error_pages_middleware
 from ivr.web.admin.keys import SESSIONS, SHARED, THROTTLE
 from ivr.web.admin.render import setup_templates
@@ -52,6 +52,7 @@ def admin_app(
     alert_routes.add_routes(admin)
     sectors.add_routes(admin)
     residents.add_routes(admin)
+    directory.add_routes(admin)
     totp.add_routes(admin)
     return admin
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ivr.web.admin.texts_alerts import ALERTS_TEXT
+from ivr.web.admin.texts_directory import DIRECTORY_TEXT
 from ivr.web.admin.texts_residents import RESIDENTS_TEXT
 from ivr.web.admin.texts_sectors import SECTORS_TEXT
 from ivr.web.admin.texts_totp import TOTP_TEXT
@@ -127,7 +128,14 @@ _BASE: Catalogue = {
     "error.back": ("Retour", "Back"),
 }
 
-TEXT: Catalogue = {**_BASE, **ALERTS_TEXT, **SECTORS_TEXT, **RESIDENTS_TEXT, **TOTP_TEXT}
+TEXT: Catalogue = {
+    **_BASE,
+    **ALERTS_TEXT,
+    **SECTORS_TEXT,
+    **DIRECTORY_TEXT,
+    **RESIDENTS_TEXT,
+    **TOTP_TEXT,
+}
 
 
 def action_label(language: str, action: str) -> str:
