@@ -68,6 +68,19 @@ async def _create_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _set_staff_pin(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from ivr.accounts.staff_pins import set_pin
+    from ivr.storage.lifecycle import open_database
+
+    pin = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("PIN: ")
+    async with open_database(settings) as pool:
+        staff_number = await set_pin(pool, args.email, pin)
+    print(f"staff line PIN set for {args.email}; staff number: {staff_number}")
+    return 0
+
+
 async def _create_api_token(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.accounts.api_tokens import create_api_token
     from ivr.storage.lifecycle import open_database
@@ -358,6 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of generating one",
     )
     staff.set_defaults(handler=_create_staff)
+
+    pin = commands.add_parser(
+        "set-staff-pin",
+        help="set a staff member's PIN for the staff phone line (4-8 digits, from stdin "
+        "or a prompt)",
+    )
+    pin.add_argument("email", help="the staff member's email (their login)")
+    pin.set_defaults(handler=_set_staff_pin)
 
     token = commands.add_parser(
         "create-api-token", help="make a JSON API token acting for a staff member (shown once)"

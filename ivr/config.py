@@ -13,8 +13,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
@@ -233,6 +235,50 @@ def _networks(name: str, raw: str) -> tuple[str, ...]:
     return values
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def office_hours(text: str) -> tuple[time, time]:
+    """``08:30-16:30`` as (opens, closes); raises ValueError unless it opens first."""
+    match = _HOURS.match(text)
+    if match is None:
+        raise ValueError(text)
+    opens = time(int(match[1]), int(match[2]))
+    closes = time(int(match[3]), int(match[4]))
+    if not opens < closes:
+        raise ValueError(text)
+    return opens, closes
+
+
+def _optional_nanp_number(name: str, raw: str) -> str:
+    return _nanp_number(name, raw) if raw.strip() else ""
+
+
+def _office_hours(name: str, raw: str) -> str:
+    value = raw.strip()
+    try:
+        office_hours(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not hours like 08:30-16:30") from None
+    return value
+
+
+def _weekdays(name: str, raw: str) -> tuple[str, ...]:
+    days = tuple(day.strip().lower() for day in raw.split(",") if day.strip())
+    if not days or not set(days) <= set(WEEKDAYS):
+        raise SettingsError(f"{name}: {raw!r} is not a list of days like mon,tue,wed")
+    return days
+
+
+def _time_zone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw.strip())
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingsError(f"{name}: {raw!r} is not a time zone like America/Toronto") from None
+    return raw.strip()
+
+
 def _setting(
     default: Any, parse: Callable[[str, str], Any], doc: str, *, secret: bool = False
 ) -> Any:
@@ -327,6 +373,25 @@ class Settings:
     office_phone: str = _setting(
         "4189620327", _nanp_number, "The offices' number, given in SMS help replies"
     )
+    reception_number: str = _setting(
+        "",
+        _optional_nanp_number,
+        "The offices' reception desk, reached from the information line through the "
+        "carrier (empty: no transfer)",
+    )
+    office_hours: str = _setting(
+        "08:30-16:30", _office_hours, "When the reception desk answers (local time)"
+    )
+    office_days: tuple[str, ...] = _setting(
+        ("mon", "tue", "wed", "thu", "fri"), _weekdays, "Days the reception desk answers"
+    )
+    time_zone: str = _setting("America/Toronto", _time_zone, "Local time of the offices")
+    information_window_hours: int = _setting(
+        24, _integer(1, 168), "The information line plays a caller's alerts of this many hours"
+    )
+    staff_pin_lock_minutes: int = _setting(
+        15, _integer(1, 1440), "How long three wrong PINs lock a staff number on the staff line"
+    )
     retry_count: int = _setting(2, _integer(0, 10), "Call-backs after busy or no answer")
     retry_delay_seconds: float = _setting(
         300.0, _number(0.0, 86400.0), "Delay before each call-back"
@@ -395,6 +460,13 @@ class Settings:
         "Directory import: a listed name matching this pattern (any case) is a business",
     )
     log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
+
+    def office_open(self, now: datetime) -> bool:
+        """Whether the reception desk answers at ``now`` (an aware time), local time."""
+        local = now.astimezone(ZoneInfo(self.time_zone))
+        opens, closes = office_hours(self.office_hours)
+        day = WEEKDAYS[local.weekday()]
+        return day in self.office_days and opens <= local.time().replace(tzinfo=None) < closes
 
     @property
     def embedded_database_dir(self) -> Path:

@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ivr.asterisk.config_render import asterisk_ids, prepare_instance
@@ -38,6 +39,9 @@ SHARED_TEMPLATES = (
     "udptl.conf",
 )
 NETWORK_RTP_PORTS = (12000, 12999)
+RECEPTION_DESK = "4189620100"
+"""The table's phone that plays the offices' reception desk."""
+_STEP = re.compile(r"^(w[0-9]{1,3}(\.[0-9]{1,2})?|k[0-9*#]{1,20}|t[0-9]{2,6}|p[a-z0-9-]{1,40}|h)$")
 STATE_FAMILY = "simnet-calls"
 
 
@@ -154,6 +158,36 @@ class PhoneNetwork:
             raise ValueError(f"{sound!r} is not a sound of the network")
         path = self.layout.sounds_dir / sound
         self.process.rx(f"channel originate PJSIP/{number}@pbx application Playback {path}")
+
+    def call_in(self, dialed: str, caller: str, script: Sequence[str] = ()) -> None:
+        """Phone ``caller`` calls the product's ``dialed`` number (an inbound line) and,
+        once answered, follows ``script``: "w2.5" listens 2.5 s, "k1234#" presses keys,
+        "t3000" sends a 3 s tone, "pallo" says one of the network's sounds, "h" hangs up
+        (the ``[caller]`` dialplan); then it listens until the product hangs up.
+
+        Returns at once: a call file is handed to the network's Asterisk. The call is
+        logged under ``caller`` with behaviour "caller", its recording being what it heard.
+        """
+        for number in (dialed, caller):
+            if not re.fullmatch(r"[0-9]{3,15}", number):
+                raise ValueError(f"{number!r} is not a phone number")
+        for step in script:
+            if not _STEP.match(step):
+                raise ValueError(f"{step!r} is not a step of a caller's script")
+        spool = self.layout.host(self.layout.runtime_dirs["spool_dir"])
+        outgoing = spool / "outgoing"
+        uid, gid = asterisk_ids(self.layout.root)
+        outgoing.mkdir(exist_ok=True)
+        os.chown(outgoing, uid, gid)
+        text = (
+            f"Channel: PJSIP/{dialed}@pbx\nCallerID: <{caller}>\nMaxRetries: 0\nWaitTime: 30\n"
+            "Context: caller\nExtension: s\nPriority: 1\n"
+            f"Setvar: CALLER_NUMBER={caller}\nSetvar: CALLER_SCRIPT={'/'.join(script)}\n"
+        )
+        staged = spool / f"call-{caller}-{time.monotonic_ns()}.call"
+        staged.write_text(text, encoding="ascii")
+        os.chown(staged, uid, gid)
+        staged.rename(outgoing / staged.name)  # whole, at once: the spooler reads it on arrival
 
     def numbers_for(self, behaviour: str) -> list[str]:
         return numbers_for(self.phones, behaviour)

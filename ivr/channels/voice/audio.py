@@ -102,3 +102,19 @@ async def speak(text: str, language: str, target: Path) -> float:
 def wav_seconds(path: Path) -> float:
     with wave.open(str(path), "rb") as audio:
         return audio.getnframes() / audio.getframerate()
+
+
+TRIM_LEVEL = "-45d"
+"""Below this is silence (a quiet room) when trimming a phone recording's ends."""
+
+
+async def trim_for_phone(source: Path, target: Path) -> float:
+    """A message recorded on the staff line, its leading and trailing silence cut and its
+    level normalised to -1 dBFS, as phone WAV; returns seconds (0 when all was silence)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    await _run(
+        "sox", str(source), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
+        str(target), "silence", "1", "0.05", TRIM_LEVEL, "reverse",
+        "silence", "1", "0.05", TRIM_LEVEL, "reverse", "norm", "-1",
+    )  # fmt: skip
+    return wav_seconds(target)

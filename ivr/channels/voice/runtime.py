@@ -22,9 +22,11 @@ from ivr.channels.runtime import retry_policy
 from ivr.channels.voice.call_registry import CallRegistry
 from ivr.channels.voice.code_calls import CodeCalls
 from ivr.channels.voice.flows.alert_call import AlertCall
+from ivr.channels.voice.flows.information_line import InformationLine
 from ivr.channels.voice.flows.one_time_code import OneTimeCodeCall
+from ivr.channels.voice.flows.staff_line import StaffLine
 from ivr.channels.voice.one_time_codes import VoiceCodeSender
-from ivr.channels.voice.pbx import product_asterisk, product_sounds
+from ivr.channels.voice.pbx import product_asterisk, product_layout, product_sounds
 from ivr.channels.voice.prompts import LANGUAGES, available_prompts, install_prompts
 from ivr.channels.voice.sender import VoiceSender
 from ivr.channels.voice.sounds import PbxSounds
@@ -148,7 +150,19 @@ async def voice_runtime(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
         )
         code_calls = CodeCalls()
         fastagi = FastAgiServer(
-            {"alert": alert_call, "one-time-code": OneTimeCodeCall(code_calls, sounds)},
+            {
+                "alert": alert_call,
+                "one-time-code": OneTimeCodeCall(code_calls, sounds),
+                "information-line": InformationLine(pool, settings, sounds, prompts),
+                "staff-recording": StaffLine(
+                    pool,
+                    settings,
+                    sounds,
+                    prompts,
+                    pbx_recordings=product_layout(settings).recordings_dir,
+                    recordings_dir=settings.data_dir / "recordings",  # as ivr.alerts.launching
+                ),
+            },
             allowed_peers=settings.fastagi_clients,
         )
         await fastagi.start(settings.fastagi_host, settings.fastagi_port)

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ivr.domain.errors import DomainError
 from ivr.storage import alerts as alert_store
-from ivr.storage import reports
+from ivr.storage import information_line, reports
 from ivr.web.admin.alert_pages import alert_id_of
 from ivr.web.admin.audit import record_action, record_read
 from ivr.web.admin.auth import require_staff
@@ -52,18 +52,19 @@ async def report(request: web.Request) -> web.StreamResponse:
     page = min(max(page, 1), 10_000)
 
     async def gather() -> dict[str, Any]:
-        summary, counts, shown, total, missed = await asyncio.gather(
+        summary, counts, shown, total, missed, line_calls = await asyncio.gather(
             reports.alert_summary(pool, alert_id),
             reports.live_counts(pool, alert_id),
             reports.recipients(pool, alert_id, search=search, channel=channel, status=status,
                                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
             reports.delivery_count(pool, alert_id),
             reports.not_reached_count(pool, alert_id),
+            information_line.calls_for_alert(pool, alert_id),
         )  # fmt: skip
         if summary is None:
             raise web.HTTPNotFound()
         return {"summary": summary, "counts": counts, "recipients": shown, "total": total,
-                "missed_count": missed}  # fmt: skip
+                "missed_count": missed, "line_calls": line_calls}  # fmt: skip
 
     shared = await request.config_dict[SHARED].get(
         ("report", alert_id, search, channel, status, page), gather

@@ -198,6 +198,12 @@ ALERTS_TEXT: Catalogue = {
     "report.why.failed": ("échec", "failed"),
     "report.no_sector": ("Sans secteur", "No sector"),
     "report.everyone_reached": ("Tout le monde a été joint.", "Everyone was reached."),
+    "report.information_calls": (
+        "Appels à la ligne d'information qui ont fait entendre cette alerte : {calls} "
+        "(confirmations : {confirmed}).",
+        "Calls to the information line that played this alert: {calls} "
+        "(confirmations: {confirmed}).",
+    ),
     "report.attempt": (
         "n° {number}, {when} : {outcome}",
         "#{number}, {when}: {outcome}",
