@@ -509,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"ivr: configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     handler: Command = args.handler
     try:
         return asyncio.run(handler(settings, args))

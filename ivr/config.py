@@ -116,6 +116,13 @@ def _smpp_field(longest: int, *, empty: bool = False) -> Callable[[str, str], st
     return parse
 
 
+def _log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise SettingsError(f"{name}: {raw!r} must be text or json")
+    return value
+
+
 def _two_person_rule(name: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"strict", "unless-alone", "off"}:
@@ -316,6 +323,12 @@ class Settings:
         "Reverse proxies (addresses or networks, comma list) whose X-Forwarded-For names "
         "the client; empty: the connection's address is the client's",
     )
+    metrics_allow: tuple[str, ...] = _setting(
+        ("127.0.0.1", "::1"),
+        _networks,
+        "Who may read /metrics (addresses or networks, comma list; the client as "
+        "IVR_TRUSTED_PROXIES finds it); anyone else gets 404",
+    )
     two_person_rule: str = _setting(
         "unless-alone",
         _two_person_rule,
@@ -460,6 +473,9 @@ class Settings:
         "Directory import: a listed name matching this pattern (any case) is a business",
     )
     log_level: str = _setting("INFO", _text, "DEBUG, INFO, WARNING or ERROR")
+    log_format: str = _setting(
+        "text", _log_format, "text (key=value after the message) or json (one object a line)"
+    )
 
     def office_open(self, now: datetime) -> bool:
         """Whether the reception desk answers at ``now`` (an aware time), local time."""

@@ -1,11 +1,14 @@
-"""Structured logging: one line per event, ``key=value`` fields after the message.
+"""Structured logging: one line per event, ``key=value`` fields after the message, or
+one JSON object a line (``IVR_LOG_FORMAT=json``) for a log collector.
 
 Fields come from ``extra={...}`` (alert_id, delivery_id, channel_id, ...). Values
-are quoted when needed so a line can always be parsed back.
+are quoted when needed so a line can always be parsed back. Both formats carry the same
+fields: what is kept out of the lines (personal data) is kept out of both.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 
@@ -24,11 +27,16 @@ def _quote(value: object) -> str:
     return text
 
 
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    """What the call gave in ``extra``."""
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES}
+
+
 class KeyValueFormatter(logging.Formatter):
     """``2026-11-26T12:00:00 INFO ivr.dispatch "call placed" alert_id=4 delivery_id=12``"""
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES}
+        fields = _fields(record)
         parts = [
             self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             record.levelname,
@@ -42,9 +50,29 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    """``{"time": "2026-11-26T12:00:00", "level": "INFO", "logger": "ivr.dispatch",
+    "message": "call placed", "alert_id": 4}``; a value JSON has no type for is its text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+FORMATTERS = {"text": KeyValueFormatter, "json": JsonFormatter}
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(FORMATTERS[log_format]())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

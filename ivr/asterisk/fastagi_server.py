@@ -26,6 +26,7 @@ from ivr.asterisk.fastagi_session import (
     read_request,
 )
 from ivr.asterisk.peers import LOOPBACK, PeerFilter
+from ivr.observability.instruments import FASTAGI_SESSIONS, FASTAGI_SESSIONS_OPEN
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ class FastAgiServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         fields: dict[str, str] = {"channel": "", "route": ""}
+        FASTAGI_SESSIONS_OPEN.inc()
         try:
             request = await read_request(reader, self.limits)
             fields = {"channel": printable(request.uniqueid), "route": printable(request.route)}
@@ -162,11 +164,13 @@ class FastAgiServer:
             self.stats.handler_errors += 1
             logger.exception("AGI handler failed", extra=fields)
         finally:
+            FASTAGI_SESSIONS_OPEN.dec()
             await self._close_connection(writer)
 
     async def _run(self, session: AgiSession, fields: dict[str, str]) -> None:
         handler = self.routes.get(session.request.route)
         self.stats.sessions += 1
+        FASTAGI_SESSIONS.labels("unknown" if handler is None else session.request.route).inc()
         if handler is None:
             self.stats.unknown_routes += 1
             logger.warning("AGI request for an unknown route", extra=fields)

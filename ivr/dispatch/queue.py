@@ -14,6 +14,7 @@ import asyncpg
 
 from ivr.dispatch.sender import AttemptResult, Claim
 from ivr.domain.outcomes import CONTACT_FAULTS, Finish, Outcome, Retry, RetryPolicy
+from ivr.observability.instruments import ATTEMPTS_ENDED, CALL_TALK_SECONDS
 from ivr.storage.executor import Connection
 from ivr.storage.queries import QUERIES
 
@@ -78,7 +79,9 @@ class DispatchQueue:
         """``finish`` for many attempts in one transaction (a statement per kind of
         change, each run for all rows at once)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            return await self._record(conn, ended)
+            steps = await self._record(conn, ended)
+        self._count(ended)
+        return steps
 
     async def other_owners(self) -> list[str]:
         """The other engines holding deliveries of this channel now."""
@@ -124,6 +127,7 @@ class DispatchQueue:
                 log.warning("attempt reclaimed", extra={**context, "outcome": outcome.value})
                 reclaimed.closed.append(claim)
             await self._record(conn, ended)
+        self._count(ended)
         return reclaimed
 
     async def next_due_in(self) -> float | None:
@@ -135,6 +139,14 @@ class DispatchQueue:
     async def complete_finished_alerts(self) -> list[int]:
         rows = await self.pool.fetch(QUERIES["dispatch.complete_finished_alerts"])
         return [row["id"] for row in rows]
+
+    def _count(self, ended: Sequence[tuple[Claim, AttemptResult]]) -> None:
+        """Metrics of attempts whose end is committed: counted once, however often an
+        outage made the write go again."""
+        for _claim, result in ended:
+            ATTEMPTS_ENDED.labels(self.channel, result.outcome.value).inc()
+            if result.talk_seconds is not None:
+                CALL_TALK_SECONDS.observe(result.talk_seconds)
 
     async def _record(
         self, conn: Connection, ended: Sequence[tuple[Claim, AttemptResult]]

@@ -1,5 +1,5 @@
 """The web application factory: the staff site under /admin/, the residents' site under
-/portal/, /healthz, static files.
+/portal/, /healthz, /metrics, static files.
 
 The caller owns the database pool (opened before, closed after). Each site (the staff
 site, the citizen portal) is a sub-application with its own routes, sessions and
@@ -24,6 +24,7 @@ from ivr.web.decoy import DecoyHash
 from ivr.web.health import healthz
 from ivr.web.input_guard import input_guard
 from ivr.web.keys import DECOY_HASH, HEALTH_PROBES, POOL, SETTINGS, HealthProbes
+from ivr.web.metrics import add_metrics
 from ivr.web.portal.routes import portal_app
 from ivr.web.portal.sessions import PortalSessionPolicy
 from ivr.web.ratelimit import ThrottlePolicy
@@ -57,6 +58,7 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_warm_decoy_hash)
     app.router.add_get("/healthz", healthz)
+    add_metrics(app, settings)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR)
     app.router.add_get("/admin", _to_admin)
     admin = admin_app(

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.observability.instruments import SMS_THROTTLED
 from ivr.smpp.session import (
     ESME_RMSGQFUL,
     ESME_RTHROTTLED,
@@ -148,6 +149,7 @@ class SmsLink:
                 continue
             if response.status in (ESME_RTHROTTLED, ESME_RMSGQFUL):
                 throttled += 1
+                SMS_THROTTLED.inc()
                 self.rate.slow_down()
                 await asyncio.sleep(THROTTLE_PAUSE)
                 continue
