@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from ivr.shipped import SOUNDS_DIR
+
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 """A plain ASCII email address, as settings give them."""
 
@@ -369,7 +371,9 @@ class Settings:
     demo_phone_network: bool = _setting(
         False, _boolean, "Also run the simulated phone network as the carrier (demo only)"
     )
-    sounds_dir: Path = _setting(Path("sounds"), _path, "The prompts and recordings shipped")
+    sounds_dir: Path = _setting(
+        SOUNDS_DIR, _path, "The prompts and recordings (default: those the package ships)"
+    )
     sip_trunk_host: str = _setting("127.0.0.1", _text, "Carrier SIP trunk host")
     sip_trunk_port: int = _setting(5070, _port, "Carrier SIP trunk port")
     sip_trunk_user: str = _setting("", _text, "Carrier SIP trunk user (empty: no auth)")

@@ -18,6 +18,7 @@ from ivr.channels import RUNTIMES
 from ivr.channels.runtime import ChannelRuntime
 from ivr.config import Settings, SettingsError
 from ivr.storage.lifecycle import open_database
+from ivr.systemd import notify, watchdog
 from ivr.web.app import create_app
 from ivr.web.keys import HealthProbes
 
@@ -136,7 +137,11 @@ async def run(settings: Settings) -> None:
     unbuilt = [name for name in settings.channels if name not in RUNTIMES]
     if unbuilt:
         raise SettingsError(f"IVR_CHANNELS: the {unbuilt[0]} channel is not built yet")
-    async with open_database(settings, owner=True) as pool, contextlib.AsyncExitStack() as stack:
+    async with (
+        watchdog(),
+        open_database(settings, owner=True) as pool,
+        contextlib.AsyncExitStack() as stack,
+    ):
         password = await ensure_first_admin(pool, settings)
         if settings.demo_phone_network:
             await stack.enter_async_context(demo_phone_network(settings))
@@ -153,5 +158,7 @@ async def run(settings: Settings) -> None:
                 flush=True,
             )
         log.info("ready", extra={"url": url, "channels": ",".join(runtimes)})
+        notify(f"READY=1\nSTATUS=serving {url}")
         await wait_for_stop({name: runtime.engine_task for name, runtime in runtimes.items()})
+        notify("STOPPING=1")
         log.info("stopping")

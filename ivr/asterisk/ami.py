@@ -230,6 +230,7 @@ class AmiClient:
         backoff_max: float = 30.0,
         originate_margin: float = 30.0,
         caller_id: str | None = None,
+        wait_for_asterisk: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -243,6 +244,7 @@ class AmiClient:
         self.backoff_max = backoff_max
         self.originate_margin = originate_margin
         self.caller_id = None if caller_id is None else check_value("caller_id", caller_id)
+        self.wait_for_asterisk = wait_for_asterisk
         self._manager: _Manager | None = None
         self._connected = asyncio.Event()
         self._lost = asyncio.Event()
@@ -260,7 +262,9 @@ class AmiClient:
         """Connect and log in; keep reconnecting in the background afterwards.
 
         Raises AmiLoginError if the first login is refused, or the first
-        connection error if Asterisk cannot be reached within connect_timeout.
+        connection error if Asterisk cannot be reached within connect_timeout; with
+        ``wait_for_asterisk`` (an Asterisk started by someone else, perhaps after us),
+        connection errors are retried with backoff until a login is answered.
         """
         if self._supervisor is not None:
             raise AmiError("already started")
@@ -302,7 +306,8 @@ class AmiClient:
                 await self._connect_once()
             except (OSError, TimeoutError, AmiError) as error:
                 first = self._first_login
-                if first is not None and not first.done():
+                waiting = self.wait_for_asterisk and not isinstance(error, AmiLoginError)
+                if first is not None and not first.done() and not waiting:
                     first.set_exception(error)
                     return
                 logger.warning("AMI %s:%s unreachable: %s", self.host, self.port, error)

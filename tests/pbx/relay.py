@@ -28,9 +28,9 @@ class TcpRelay:
         self.port = 0
         self._server: asyncio.Server | None = None
 
-    async def start(self) -> None:
-        """Listen on a free loopback port (``self.port``)."""
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+    async def start(self, port: int = 0) -> None:
+        """Listen on loopback ``port`` (0: a free one; ``self.port`` says which)."""
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

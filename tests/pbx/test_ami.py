@@ -82,6 +82,50 @@ async def test_unreachable_asterisk_raises() -> None:
 
 
 @pytest.mark.asterisk
+async def test_a_client_told_to_wait_logs_in_once_asterisk_answers(
+    pbx: AsteriskProcess, pbx_settings: Settings
+) -> None:
+    port = free_port()
+    client = AmiClient(
+        pbx_settings.ami_host,
+        port,
+        pbx_settings.ami_user,
+        pbx_settings.ami_secret,
+        backoff_initial=0.1,
+        backoff_max=0.5,
+        wait_for_asterisk=True,
+    )
+    starting = asyncio.create_task(client.start())
+    relay = TcpRelay(pbx_settings.ami_host, pbx_settings.ami_port)
+    try:
+        await asyncio.sleep(1.5)  # several refused connections
+        assert not starting.done()
+        await relay.start(port)
+        async with asyncio.timeout(10):
+            await starting
+        await client.ping()
+    finally:
+        starting.cancel()
+        await client.close()
+        await relay.close()
+
+
+@pytest.mark.asterisk
+async def test_a_client_told_to_wait_still_stops_on_a_refused_login(
+    pbx: AsteriskProcess, pbx_settings: Settings
+) -> None:
+    client = AmiClient(
+        pbx_settings.ami_host,
+        pbx_settings.ami_port,
+        pbx_settings.ami_user,
+        "wrong-secret-0000",
+        wait_for_asterisk=True,
+    )
+    with pytest.raises(AmiLoginError):
+        await client.start()
+
+
+@pytest.mark.asterisk
 async def test_system_applications_need_a_privilege_we_do_not_have(ami: AmiClient) -> None:
     with pytest.raises(AmiActionFailed):
         await ami.originate(

@@ -10,8 +10,9 @@ from ivr.asterisk.layout import InstanceLayout
 from ivr.asterisk.process import AsteriskProcess
 from ivr.channels.voice.sounds import PbxSounds
 from ivr.config import Settings
+from ivr.shipped import ASTERISK_CONFIG_DIR
 
-PRODUCT_TEMPLATES = Path(__file__).resolve().parents[3] / "asterisk-config"
+PRODUCT_TEMPLATES = ASTERISK_CONFIG_DIR
 PRODUCT_RTP_PORTS = (10000, 10999)
 
 

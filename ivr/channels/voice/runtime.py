@@ -69,6 +69,8 @@ def ami_client(settings: Settings) -> AmiClient:
         settings.ami_user,
         settings.ami_secret,
         caller_id=f'"{settings.caller_id_name}" <{settings.caller_id_number}>',
+        # An Asterisk run by another service may come up after us: wait for it.
+        wait_for_asterisk=not settings.asterisk_managed,
     )
 
 
