@@ -27,6 +27,7 @@ from ivr.domain.alerts import CATEGORIES
 from ivr.domain.api_scopes import SCOPES
 from ivr.domain.errors import DomainError
 from ivr.logs import configure_logging
+from ivr.storage.backup import BackupError, FileRoots
 from ivr.storage.database import DatabaseUnavailable
 
 
@@ -51,6 +52,60 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     async with open_database(settings, apply_migrations=False) as pool, pool.acquire() as conn:
         applied = await migrate(conn)
     print(f"migrations applied: {applied or 'none (up to date)'}")
+    return 0
+
+
+def _file_roots(settings: Settings) -> FileRoots:
+    from ivr.alerts.launching import recordings_dir
+
+    return FileRoots(recordings_dir(settings), settings.asterisk_root)
+
+
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage.backup import backup, server_url
+
+    with server_url(settings) as url:
+        made = await backup(url, args.file, _file_roots(settings))
+    size = args.file.stat().st_size
+    print(
+        f"backup written: {args.file} ({size / 1e6:.1f} MB, schema "
+        f"{made.manifest.schema_version}, {len(made.manifest.files) - 1} recordings and audio)"
+    )
+    print("it holds personal data: mode 0600; keep it as safe as the server (docs/backups.md)")
+    for name in made.missing:
+        print(f"warning: the database names {name} but the file is missing", file=sys.stderr)
+    return 0
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from ivr.storage.backup import restore, server_url
+
+    with server_url(settings) as url:
+        restored = await restore(url, args.file, _file_roots(settings))
+    manifest = restored.manifest
+    print(
+        f"restored {args.file} (made {manifest.created_at} by version {manifest.app_version}, "
+        f"schema {manifest.schema_version}, {len(manifest.files) - 1} recordings and audio)"
+    )
+    print(f"migrations applied: {restored.migrations_applied or 'none (up to date)'}")
+    return 0
+
+
+async def _apply_retention(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from ivr.storage.lifecycle import open_database
+    from ivr.storage.retention import apply_retention
+
+    if settings.retention_days == 0:
+        print("retention is off (IVR_RETENTION_DAYS=0): nothing is pseudonymized")
+        return 0
+    async with open_database(settings) as pool:
+        done = await apply_retention(pool, settings.retention_days)
+    if done is None:
+        raise CommandError("retention is being applied by another process; try again later")
+    counts = ", ".join(f"{name} {count}" for name, count in asdict(done).items())
+    print(f"retention ({settings.retention_days} days) pseudonymized: {counts}")
     return 0
 
 
@@ -355,6 +410,25 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database to the current schema")
     migrate.set_defaults(handler=_migrate)
 
+    backup = commands.add_parser(
+        "backup",
+        help="write the database, recordings and alert audio into one archive (docs/backups.md)",
+    )
+    backup.add_argument("file", type=Path, help="the archive to write (a new file)")
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser(
+        "restore", help="restore an archive of `ivr backup` into an empty database"
+    )
+    restore.add_argument("file", type=Path, help="the archive")
+    restore.set_defaults(handler=_restore)
+
+    retention = commands.add_parser(
+        "apply-retention",
+        help="pseudonymize now what IVR_RETENTION_DAYS says is old (ivr serve does it too)",
+    )
+    retention.set_defaults(handler=_apply_retention)
+
     staff = commands.add_parser("create-staff", help="add a staff account")
     staff.add_argument("email", help="the staff member's email (their login)")
     staff.add_argument("--name", required=True, help="name shown in the pages and audit log")
@@ -525,6 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         SettingsError,
         MaildirError,
         DkimKeyError,
+        BackupError,
     ) as error:
         print(f"ivr: {error}", file=sys.stderr)
         return 2

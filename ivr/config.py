@@ -181,6 +181,14 @@ def _tiles_url(name: str, raw: str) -> str:
     return value
 
 
+def _retention_days(name: str, raw: str) -> int:
+    """0 (keep forever), or at least 30 days: a typo must not erase last week's report."""
+    days = _integer(0, 36500)(name, raw)
+    if 0 < days < 30:
+        raise SettingsError(f"{name}: {days} is too short: 0 (keep forever) or 30 and more")
+    return days
+
+
 def _database_url(name: str, raw: str) -> str:
     value = _text(name, raw).strip()
     if value and not value.startswith(("postgresql://", "postgres://")):
@@ -307,6 +315,12 @@ class Settings:
     )
     database_connect_attempts: int = _setting(
         8, _integer(1, 100), "Attempts to reach the database at start, with backoff"
+    )
+    retention_days: int = _setting(
+        365,
+        _retention_days,
+        "Days after an alert ends before what identifies its recipients is pseudonymized "
+        "(0: kept forever)",
     )
     web_host: str = _setting("127.0.0.1", _text, "Address of the admin and portal web server")
     web_port: int = _setting(8080, _port, "Port of the web server")

@@ -18,6 +18,7 @@ from ivr.channels import RUNTIMES
 from ivr.channels.runtime import ChannelRuntime
 from ivr.config import Settings, SettingsError
 from ivr.storage.lifecycle import open_database
+from ivr.storage.retention import periodic_retention
 from ivr.systemd import notify, watchdog
 from ivr.web.app import create_app
 from ivr.web.keys import HealthProbes
@@ -143,6 +144,7 @@ async def run(settings: Settings) -> None:
         contextlib.AsyncExitStack() as stack,
     ):
         password = await ensure_first_admin(pool, settings)
+        await stack.enter_async_context(periodic_retention(pool, settings.retention_days))
         if settings.demo_phone_network:
             await stack.enter_async_context(demo_phone_network(settings))
         runtimes: dict[str, ChannelRuntime] = {}

@@ -214,6 +214,8 @@ CREATE TABLE alerts (
     completed_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
+    -- (0021) when its deliveries were pseudonymized (docs/backups.md)
+    pseudonymized_at timestamptz,
     CHECK (follow_up_of <> id),
     CHECK ((approved_by IS NULL) = (approved_at IS NULL)),
     CHECK (state IN ('draft', 'cancelled') OR approved_by IS NOT NULL),
@@ -516,7 +518,8 @@ CREATE INDEX sms_receipts_waiting_idx ON sms_receipts (id) WHERE applied_at IS N
 -- Messages from phones to the service's number, and what was done with them.
 CREATE TABLE sms_inbound (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    phone_e164 text NOT NULL CHECK (phone_e164 ~ '^\+[1-9][0-9]{6,14}$'),
+    -- (0021) null once pseudonymized, its body emptied
+    phone_e164 text CHECK (phone_e164 ~ '^\+[1-9][0-9]{6,14}$'),
     body text NOT NULL,
     keyword text CHECK (keyword IN ('stop', 'start', 'help', 'confirm', 'other')),
     received_at timestamptz NOT NULL DEFAULT now(),
@@ -847,3 +850,7 @@ CREATE TABLE information_call_alerts (
     PRIMARY KEY (call_id, alert_id)
 );
 CREATE INDEX information_call_alerts_alert_idx ON information_call_alerts (alert_id);
+
+-- 0021 retention
+
+-- alerts.pseudonymized_at and sms_inbound.phone_e164 made nullable: inline above.
