@@ -50,6 +50,7 @@ async def attach_recording(
 
 @dataclass(frozen=True)
 class PhoneRecording:
+    id: int
     language: str
     path: str
     seconds: float
@@ -61,3 +62,12 @@ async def recordings(db: Executor, alert_id: int) -> list[PhoneRecording]:
     """The alert's phone recordings, newest first (for its page)."""
     rows = await db.fetch(QUERIES["staff_line.recordings"], alert_id)
     return [PhoneRecording(**dict(row)) for row in rows]
+
+
+async def recording_file(db: Executor, alert_id: int, recording_id: int) -> str | None:
+    """The file of one of the alert's phone recordings (relative to the recordings
+    directory), None when the alert has no such recording."""
+    found: str | None = await db.fetchval(
+        QUERIES["staff_line.recording_file"], recording_id, alert_id
+    )
+    return found

@@ -290,3 +290,34 @@ async def test_map_tiles_from_the_settings_and_only_their_origin(
         policy = page.headers["Content-Security-Policy"]
         assert "img-src 'self' https://tuiles.itum.example;" in policy
         assert "script-src 'self';" in policy
+
+
+async def test_a_phone_recording_is_listed_playable_and_downloadable(
+    signed_in: Clients, db: asyncpg.Pool, pbx_settings: Settings, staff_ids: dict[str, int]
+) -> None:
+    approver_client, operator = await signed_in("approver"), await signed_in("operator")
+    alert_id = await compose(operator, ("sector", "uashat-nord"))
+    kept = pbx_settings.data_dir / "recordings" / "phone" / f"alert-{alert_id}-innu.wav"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(kept), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x01\x00" * 8000 * 3)
+    recording = await db.fetchval(
+        "INSERT INTO phone_recordings (alert_id, language, path, seconds, recorded_by) "
+        "VALUES ($1, 'innu', $2, 3.0, $3) RETURNING id",
+        alert_id, f"phone/{kept.name}", staff_ids["operator"],
+    )  # fmt: skip
+    page = await (await approver_client.get(f"/admin/alerts/{alert_id}")).text()
+    assert "Enregistrements par téléphone" in page and "3.0 s" in page and "Operator" in page
+    listened = await approver_client.get(f"/admin/alerts/{alert_id}/phone-recordings/{recording}")
+    assert listened.status == 200 and await listened.read() == kept.read_bytes()
+    downloaded = await approver_client.get(
+        f"/admin/alerts/{alert_id}/phone-recordings/{recording}?download=1"
+    )
+    assert downloaded.headers["Content-Disposition"].startswith("attachment")
+    other = await compose(operator, ("sector", "uashat-nord"))
+    assert (
+        await approver_client.get(f"/admin/alerts/{other}/phone-recordings/{recording}")
+    ).status == 404

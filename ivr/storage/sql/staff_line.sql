@@ -39,7 +39,10 @@ ON CONFLICT (alert_id, language) DO UPDATE SET voice_recording = EXCLUDED.voice_
 RETURNING alert_id;
 
 -- name: recordings
-SELECT r.language, r.path, r.seconds, r.recorded_at, s.display_name AS recorded_by
+SELECT r.id, r.language, r.path, r.seconds, r.recorded_at, s.display_name AS recorded_by
 FROM phone_recordings r JOIN staff s ON s.id = r.recorded_by
 WHERE r.alert_id = $1
 ORDER BY r.recorded_at DESC;
+
+-- name: recording_file
+SELECT path FROM phone_recordings WHERE id = $1 AND alert_id = $2;

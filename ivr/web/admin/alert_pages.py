@@ -38,7 +38,7 @@ from ivr.domain.sms_text import analyze
 from ivr.domain.templates import render as render_template
 from ivr.storage import alerts as alert_store
 from ivr.storage import email as email_store
-from ivr.storage import reports
+from ivr.storage import reports, staff_line
 from ivr.storage import templates as template_store
 from ivr.storage.sectors import load_sectors
 from ivr.storage.templates import TemplateLanguage
@@ -168,6 +168,7 @@ async def alert_page(
         error=error,
         channels=settings.channels,
         summary=await reports.alert_summary(pool, alert.id),
+        phone_recordings=await staff_line.recordings(pool, alert.id),
     )
 
 
@@ -269,6 +270,30 @@ async def audio(request: web.Request) -> web.StreamResponse:
     finally:
         target.unlink(missing_ok=True)
     return web.Response(body=body, content_type="audio/wav")
+
+
+async def phone_recording(request: web.Request) -> web.StreamResponse:
+    """A message recorded on the staff line, as it was kept (trimmed, level set): to
+    listen to on the page, or to download."""
+    require_staff(request)
+    alert_id = alert_id_of(request)
+    settings: Settings = request.config_dict[SETTINGS]
+    relative = await staff_line.recording_file(
+        request.config_dict[POOL], alert_id, int(request.match_info["recording_id"])
+    )
+    if relative is None:
+        raise web.HTTPNotFound()
+    try:
+        path = recording_path(recordings_dir(settings), relative)
+    except AudioError:
+        raise web.HTTPNotFound() from None
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    name = f"alerte-{alert_id}-{path.name}"
+    disposition = "attachment" if "download" in request.query else "inline"
+    headers = {"Content-Type": "audio/wav",
+               "Content-Disposition": f'{disposition}; filename="{name}"'}  # fmt: skip
+    return web.FileResponse(path, headers=headers)
 
 
 async def email_preview(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,7 @@ from ivr.web.admin import alert_actions, alert_pages, alert_report
 
 ALERT = r"/alerts/{alert_id:\d+}"
 LANGUAGE = r"{language:[a-z]{2,4}}"
+RECORDING = r"{recording_id:\d{1,18}}"
 
 
 def add_routes(admin: web.Application) -> None:
@@ -21,6 +22,7 @@ def add_routes(admin: web.Application) -> None:
     routes.add_post(f"{ALERT}/contents/{LANGUAGE}", alert_pages.save_contents)
     routes.add_post(f"{ALERT}/recording/{LANGUAGE}", alert_pages.upload_recording)
     routes.add_get(f"{ALERT}/audio/{LANGUAGE}", alert_pages.audio)
+    routes.add_get(f"{ALERT}/phone-recordings/{RECORDING}", alert_pages.phone_recording)
     routes.add_get(f"{ALERT}/email/{LANGUAGE}", alert_pages.email_preview)
     routes.add_post(f"{ALERT}/approve", alert_actions.approve)
     routes.add_post(f"{ALERT}/launch", alert_actions.launch)
