@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 from ivr.accounts.staff import ROLES
+from ivr.storage.directory import Counts
 from ivr.web.admin.render import TEMPLATES
 from ivr.web.admin.texts import TEXT
 from ivr.web.i18n import translator
@@ -32,6 +34,13 @@ def test_every_key_used_in_templates_and_code_exists() -> None:
             )
         )
     used |= {f"role.{role}" for role in ROLES}
+    built = {  # keys a template builds from a value: the prefix and every value
+        "directory.state_": ("reading", "ready", "applied", "failed"),
+        "directory.count_": tuple(f.name for f in fields(Counts) if f.name != "rows"),
+    }
+    assert {key for key in used if key.endswith("_")} == set(built)
+    used = {key for key in used if not key.endswith("_")}
+    used |= {prefix + value for prefix, values in built.items() for value in values}
     assert used, "no keys found: the pattern is wrong"
     missing = sorted(key for key in used if key not in TEXT)
     assert not missing
