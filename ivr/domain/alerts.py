@@ -37,6 +37,11 @@ CATEGORIES: tuple[Category, ...] = (
     "other",
 )
 Urgency = Literal["urgent", "high", "normal", "low"]
+DEFAULT_URGENCY: dict[Category, Urgency] = {
+    "evacuation": "urgent", "air_quality": "high", "boil_water": "high",
+    "boil_water_lifted": "normal", "all_clear": "normal", "exercise": "low", "other": "normal",
+}  # fmt: skip
+"""What a new draft of each category starts with (the page lets staff change it)."""
 URGENCIES: tuple[Urgency, ...] = ("urgent", "high", "normal", "low")
 State = Literal["draft", "approved", "sending", "completed", "cancelled"]
 Language = Literal["fr", "en", "innu"]

@@ -147,6 +147,12 @@ def assign_sector(
     return None
 
 
+def in_staff_order(sectors: Iterable[Sector]) -> list[Sector]:
+    """Sectors as the admin page lists them (community, then code). On the staff phone
+    line a sector is keyed by its position in this list, from 1 (shown on that page)."""
+    return sorted(sectors, key=lambda s: (s.community, s.code))
+
+
 def _deepest(candidates: list[Sector], depth: Mapping[str, int]) -> Sector:
     return max(candidates, key=lambda s: depth[s.code])
 

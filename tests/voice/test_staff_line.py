@@ -15,10 +15,14 @@ from ivr.accounts.staff import create_staff
 from ivr.accounts.staff_pins import set_pin
 from ivr.asterisk.process import AsteriskProcess
 from ivr.channels.voice.audio import wav_seconds
+from ivr.channels.voice.flows.staff_line import _sectors_keyed
 from ivr.channels.voice.runtime import voice_runtime
 from ivr.config import Settings
+from ivr.domain.sectors import in_staff_order
+from ivr.storage.sectors import save_sectors
 from simnet.network import PhoneNetwork
 from tests.fixtures.pbx import free_port
+from tests.storage.scenario import TOWN
 from tests.voice.harness import VoiceHarness
 
 pytestmark = pytest.mark.asterisk
@@ -161,3 +165,34 @@ async def test_an_approver_launches_and_the_alert_goes_out(line: VoiceHarness) -
     assert approved_by == approver  # two people: drafted by the operator
     (reached,) = await line.network.wait_for_calls(resident, within=60)
     assert reached.caller_number == "4189620327"
+
+
+async def test_a_draft_from_a_template_for_sectors_keyed_by_phone(line: VoiceHarness) -> None:
+    async with line.pool.acquire() as conn:
+        await save_sectors(conn, TOWN)  # keys in the page's order: nord, nord-est, nord-ouest, sud
+    operator = await staff(line.pool, "operator", "op@itum.example")
+    script = [*sign_in(line, operator), "k2", "w1", "k3", "w1", "k2*4#", "w8", "h"]
+    await call(line, script)
+    alert = await line.pool.fetchrow(
+        "SELECT id, title, category, urgency, state, drafted_by, "
+        "ARRAY(SELECT s.code FROM alert_sectors x JOIN sectors s ON s.id = x.sector_id "
+        "      WHERE x.alert_id = a.id ORDER BY s.code) AS sectors, "
+        "ARRAY(SELECT language FROM alert_contents c WHERE c.alert_id = a.id "
+        "      ORDER BY language) AS languages FROM alerts a"
+    )
+    assert alert is not None
+    assert dict(alert) | {"id": 0} == {
+        "id": 0, "title": "Avis d'ébullition de l'eau : Nord-est, Sud", "category": "boil_water",
+        "urgency": "high", "state": "draft", "drafted_by": operator,
+        "sectors": ["nord-est", "sud"], "languages": ["en", "fr"],
+    }  # fmt: skip
+
+
+def test_sector_keys_typed_on_the_phone() -> None:
+    listed = in_staff_order(TOWN)
+    codes = {}
+    for typed in ("0", "2*4", "4*4", "1", "5", "", "1**2"):
+        found = _sectors_keyed(typed, listed)
+        codes[typed] = None if found is None else [s.code for s in found]
+    assert codes == {"0": [], "2*4": ["nord-est", "sud"], "4*4": ["sud"], "1": ["nord"],
+                     "5": None, "": None, "1**2": None}  # fmt: skip

@@ -26,6 +26,7 @@ from ivr.channels.voice.message_audio import recording_path
 from ivr.config import Settings
 from ivr.domain.alerts import (
     CATEGORIES,
+    DEFAULT_URGENCY,
     DRAFTER_ROLES,
     URGENCIES,
     Category,
@@ -35,11 +36,10 @@ from ivr.domain.alerts import (
 )
 from ivr.domain.errors import DomainError
 from ivr.domain.sms_text import analyze
-from ivr.domain.templates import render as render_template
 from ivr.storage import alerts as alert_store
 from ivr.storage import email as email_store
 from ivr.storage import reports, staff_line
-from ivr.storage import templates as template_store
+from ivr.storage.drafts import draft_from_template
 from ivr.storage.sectors import load_sectors
 from ivr.storage.templates import TemplateLanguage
 from ivr.web.admin.auth import require_role, require_staff, see_other
@@ -48,10 +48,6 @@ from ivr.web.admin.texts import TEXT
 from ivr.web.i18n import translator
 from ivr.web.keys import LANGUAGE, POOL, SETTINGS
 
-DEFAULT_URGENCY = {
-    "evacuation": "urgent", "air_quality": "high", "boil_water": "high",
-    "boil_water_lifted": "normal", "all_clear": "normal", "exercise": "low", "other": "normal",
-}  # fmt: skip
 TEXT_LANGUAGES: tuple[TemplateLanguage, ...] = ("fr", "en")
 VOICE_LANGUAGES: tuple[Language, ...] = ("fr", "en", "innu")
 MAX_RECORDING_BYTES = 20 * 1024 * 1024
@@ -92,35 +88,20 @@ async def create(request: web.Request) -> web.StreamResponse:
         return await _compose_page(request, values, audience=audience)
     try:
         category = _category(values["category"])
-        sectors = {s.code: s for s in await load_sectors(pool)}
+        known = {s.code: s for s in await load_sectors(pool)}
         codes = [] if values["target"] == "all" else values["sectors"]
+        chosen = [known[c] for c in codes if c in known]
         async with pool.acquire() as conn, conn.transaction():
-            alert_id = await alert_store.create_alert(
+            alert_id = await draft_from_template(
                 conn,
                 title=values["title"] or request_text(request, "category." + category),
                 category=category,
                 urgency=_urgency(values["urgency"]),
                 drafted_by=staff.id,
-                sector_codes=codes,
+                sectors=chosen,
                 target_all=values["target"] == "all",
+                details=values["details"],
             )
-            for language in TEXT_LANGUAGES:
-                names = [
-                    sectors[c].name_fr if language == "fr" else sectors[c].name_en
-                    for c in codes if c in sectors
-                ]  # fmt: skip
-                everyone = "toute la communauté" if language == "fr" else "the whole community"
-                filled = render_template(
-                    await template_store.get_template(conn, category, language),
-                    sectors=", ".join(names) or everyone,
-                    details=values["details"],
-                )
-                await alert_store.set_content(
-                    conn,
-                    alert_id,
-                    Content(language, filled.sms_text, filled.email_subject, filled.email_body,
-                            None, filled.voice_text),
-                )  # fmt: skip
     except DomainError as error:
         return await _compose_page(
             request, values, error=error.in_language(request[LANGUAGE]), status=400
@@ -377,9 +358,8 @@ def _urgency(value: str) -> Urgency:
 
 
 def _compose_values(raw: dict[str, str]) -> dict[str, Any]:
-    category = raw.get("category", "boil_water")
-    if category not in CATEGORIES:
-        category = "boil_water"
+    asked = raw.get("category", "")
+    category: Category = next((c for c in CATEGORIES if c == asked), "boil_water")
     return {
         "category": category,
         "urgency": raw.get("urgency") or DEFAULT_URGENCY[category],

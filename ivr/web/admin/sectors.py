@@ -13,7 +13,7 @@ import json
 from aiohttp import web
 
 from ivr.domain.errors import DomainError
-from ivr.domain.sectors import Sector, _sector_from_feature, sectors_to_geojson
+from ivr.domain.sectors import Sector, _sector_from_feature, in_staff_order, sectors_to_geojson
 from ivr.storage.people import reassign_households
 from ivr.storage.sectors import household_counts, load_sectors, save_sectors
 from ivr.web.admin.audit import record_action
@@ -147,7 +147,7 @@ async def _render_page(
     done: dict[str, int] | None = None,
 ) -> web.Response:
     pool = request.config_dict[POOL]
-    sectors = sorted(await load_sectors(pool), key=lambda s: (s.community, s.code))
+    sectors = in_staff_order(await load_sectors(pool))
     problems = problems or []
     return render(
         request,

@@ -26,6 +26,7 @@ SECTORS_TEXT: Catalogue = {
     "sectors.none": ("Aucun secteur pour l'instant.", "No sectors yet."),
     "sectors.sector": ("Secteur", "Sector"),
     "sectors.code": ("Code", "Code"),
+    "sectors.phone_key": ("Touche au téléphone", "Key on the phone"),
     "sectors.community": ("Communauté", "Community"),
     "sectors.community_uashat": ("Uashat", "Uashat"),
     "sectors.community_mani_utenam": ("Mani-utenam", "Mani-utenam"),

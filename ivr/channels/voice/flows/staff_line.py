@@ -9,6 +9,10 @@ three failures lock the number, every attempt audited with the calling number). 
   2 keep, 3 record again. A kept message is trimmed of its silent ends, normalised,
   stored under the recordings directory and attached to the draft with its length,
   language, author and time.
+- **2** create a draft from a category's template (1 evacuation, 2 air quality, 3 boil
+  water, 4 boil water lifted, 5 all clear, 6 exercise) for sectors keyed by their place
+  on the admin sectors page, separated by \\* (0: the whole community); its number is
+  said, to record its message with 1 or launch it with 3.
 - **3** approve and launch an alert (approvers and admins): its number, then the PIN
   again; the launching service applies the two-person rule and every other rule, as on
   the page.
@@ -25,7 +29,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -37,10 +41,13 @@ from ivr.channels.voice.audio import AudioError, trim_for_phone
 from ivr.channels.voice.message_audio import prepare_alert_audio
 from ivr.channels.voice.sounds import PbxSounds
 from ivr.config import Settings
-from ivr.domain.alerts import two_person_rule
+from ivr.domain.alerts import DEFAULT_URGENCY, DRAFTER_ROLES, Category, two_person_rule
 from ivr.domain.errors import DomainError
+from ivr.domain.sectors import Sector, in_staff_order
 from ivr.storage import alerts as alert_store
 from ivr.storage import staff_line
+from ivr.storage.drafts import draft_from_template
+from ivr.storage.sectors import load_sectors
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,9 @@ MAX_TRIES = 3
 MAX_RECORDING_SECONDS = 180.0
 LANGUAGE_KEYS = {"1": "fr", "2": "en", "3": "innu"}
 LAUNCH_ROLES = frozenset({"admin", "approver"})
+CATEGORY_KEYS: dict[str, Category] = {"1": "evacuation", "2": "air_quality", "3": "boil_water",
+                                      "4": "boil_water_lifted", "5": "all_clear",
+                                      "6": "exercise"}  # fmt: skip
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
 _CALLER = re.compile(r"[^0-9+]")
 
@@ -92,6 +102,8 @@ class StaffLine:
             key = await self._ask(session, caller.language, "staff-menu", 1)
             if key == "1":
                 await self._record(session, caller)
+            elif key == "2":
+                await self._draft(session, caller)
             elif key == "3":
                 await self._launch(session, caller)
             elif key == "4":
@@ -198,6 +210,33 @@ class StaffLine:
         )
         await self._say(session, caller.language, "staff-kept")
 
+    async def _draft(self, session: AgiSession, caller: Caller) -> None:
+        if caller.role not in DRAFTER_ROLES:
+            await self._say(session, caller.language, "staff-not-allowed")
+            return
+        category = CATEGORY_KEYS.get(await self._ask(session, caller.language, "staff-category", 1))
+        if category is None:
+            return
+        typed = await self._ask(session, caller.language, "staff-sectors", 24)
+        listed = in_staff_order(await load_sectors(self.pool))
+        chosen = _sectors_keyed(typed, listed)
+        if chosen is None:
+            await self._say(session, caller.language, "staff-refused")
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            alert_id = await draft_from_template(
+                conn,
+                title="",
+                category=category,
+                urgency=DEFAULT_URGENCY[category],
+                drafted_by=caller.staff_id,
+                sectors=chosen,
+                target_all=not chosen,
+            )
+        log.info("staff line draft", extra={"alert_id": alert_id, "staff_id": caller.staff_id})
+        await self._say(session, caller.language, "staff-drafted")
+        await session.exec("SayNumber", str(alert_id))
+
     async def _launch(self, session: AgiSession, caller: Caller) -> None:
         if caller.role not in LAUNCH_ROLES:
             await self._say(session, caller.language, "staff-not-allowed")
@@ -266,3 +305,14 @@ class StaffLine:
         if name in self.prompts.get(language, set()):
             return self.sounds.prompt(language, name)
         return self.sounds.prompt("fr", name)
+
+
+def _sectors_keyed(typed: str, listed: Sequence[Sector]) -> list[Sector] | None:
+    """``1*3`` → the 1st and 3rd sectors of the admin page's list; ``0`` → [] (the whole
+    community); None for anything else (an unknown key, nothing typed)."""
+    if typed == "0":
+        return []
+    keys = typed.split("*")
+    if not all(k.isdigit() and 1 <= int(k) <= len(listed) for k in keys):
+        return None
+    return [listed[int(k) - 1] for k in dict.fromkeys(keys)]
