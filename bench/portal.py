@@ -45,6 +45,7 @@ from bench.admin import percentile
 from ivr.accounts.passwords import HASHING_NICENESS
 from ivr.accounts.residents import save_password
 from ivr.config import load_settings
+from ivr.main import freeze_startup_heap
 from ivr.storage.database import create_pool
 from ivr.storage.embedded import EmbeddedPostgres
 from ivr.storage.migrate import migrate
@@ -84,6 +85,7 @@ async def serve(workdir: Path) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     ticks: list[tuple[float, float, float]] = []
+    freeze_startup_heap()  # as ivr serve does once ready
     task = asyncio.create_task(ticker(ticks))
     print(json.dumps({"port": runner.addresses[0][1]}), flush=True)
     await stop.wait()

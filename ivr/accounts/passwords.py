@@ -1,10 +1,10 @@
 """Password hashing with argon2id, off the event loop.
 
 Hashing is deliberately slow (about 0.15 s of CPU and 64 MiB each), so it runs in a
-pool of its own: one thread fewer than the CPUs, at a lower priority (nice 10; the
-argon2 lanes' threads inherit it). A burst of sign-ins then queues there instead of
-taking every core from the event loop, the database and the other work of the default
-executor (bench/portal.py measured the difference). Hashes made with older parameters
+pool of its own: one thread per CPU, at a lower priority (nice 10; the argon2 lanes'
+threads inherit it). A burst of sign-ins then queues there and uses the CPU the event
+loop and the database leave, instead of taking it from them and holding up the other
+work of the default executor (bench/portal.py measured the difference). Hashes made with older parameters
 are flagged for rehashing at the next successful login.
 """
 
@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ivr.domain.errors import DomainError
 
 _HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
-HASHING_THREADS = max(1, (os.cpu_count() or 1) - 1)
+HASHING_THREADS = os.cpu_count() or 1
 HASHING_NICENESS = 10
 _T = TypeVar("_T")
 
