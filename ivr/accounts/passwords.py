@@ -4,8 +4,8 @@ Hashing is deliberately slow (about 0.15 s of CPU and 64 MiB each), so it runs i
 pool of its own: one thread per CPU, at a lower priority (nice 10; the argon2 lanes'
 threads inherit it). A burst of sign-ins then queues there and uses the CPU the event
 loop and the database leave, instead of taking it from them and holding up the other
-work of the default executor (bench/portal.py measured the difference). Hashes made with older parameters
-are flagged for rehashing at the next successful login.
+work of the default executor (bench/portal.py measured the difference). Hashes made
+with older parameters are flagged for rehashing at the next successful login.
 """
 
 from __future__ import annotations
