@@ -142,6 +142,8 @@ class SmsLink:
         while True:
             session = await self._bound_session(within)
             await self.rate.wait_turn()
+            if session is not self._session:  # lost while this part waited its turn: the
+                session = await self._bound_session(within)  # turn goes to the new session
             try:
                 response = await session.submit_sm(**fields)
             except SessionLost as lost:
