@@ -161,6 +161,7 @@ async def run(settings: Settings) -> None:
             runtimes[name] = await stack.enter_async_context(RUNTIMES[name](settings, pool))
         probes = {name: runtime.health for name, runtime in runtimes.items()}
         url = await stack.enter_async_context(web_server(settings, pool, probes))
+        freeze_startup_heap()  # before saying it is ready: a stop may follow at once
         print(f"Information ITUM — administration : {url}", flush=True)
         if password is not None:
             print(
@@ -169,7 +170,6 @@ async def run(settings: Settings) -> None:
                 flush=True,
             )
         log.info("ready", extra={"url": url, "channels": ",".join(runtimes)})
-        freeze_startup_heap()
         notify(f"READY=1\nSTATUS=serving {url}")
         await wait_for_stop({name: runtime.engine_task for name, runtime in runtimes.items()})
         notify("STOPPING=1")
