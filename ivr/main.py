@@ -8,7 +8,7 @@ import gc
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 import asyncpg
 from aiohttp import web
@@ -54,20 +54,29 @@ async def ensure_first_admin(pool: asyncpg.Pool, settings: Settings) -> str | No
     return password
 
 
-async def wait_for_stop(engines: Mapping[str, asyncio.Task[None]]) -> None:
-    """Return on SIGINT or SIGTERM; raise what an engine failed with if one ends first
-    (a dead dispatcher must stop the process, so its supervisor restarts it)."""
+@contextlib.contextmanager
+def stop_requested() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM. Entered before readiness is announced, so a
+    stop sent the moment the service is ready still ends it cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def wait_for_stop(stop: asyncio.Event, engines: Mapping[str, asyncio.Task[None]]) -> None:
+    """Return once a stop is requested; raise what an engine failed with if one ends
+    first (a dead dispatcher must stop the process, so its supervisor restarts it)."""
     stopped = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({stopped, *engines.values()}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopped.cancel()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
     for channel, engine in engines.items():
         if engine.done():
             engine.result()  # raises the engine's error
@@ -161,7 +170,8 @@ async def run(settings: Settings) -> None:
             runtimes[name] = await stack.enter_async_context(RUNTIMES[name](settings, pool))
         probes = {name: runtime.health for name, runtime in runtimes.items()}
         url = await stack.enter_async_context(web_server(settings, pool, probes))
-        freeze_startup_heap()  # before saying it is ready: a stop may follow at once
+        freeze_startup_heap()
+        stop = stack.enter_context(stop_requested())  # before READY: a stop may follow at once
         print(f"Information ITUM — administration : {url}", flush=True)
         if password is not None:
             print(
@@ -171,6 +181,6 @@ async def run(settings: Settings) -> None:
             )
         log.info("ready", extra={"url": url, "channels": ",".join(runtimes)})
         notify(f"READY=1\nSTATUS=serving {url}")
-        await wait_for_stop({name: runtime.engine_task for name, runtime in runtimes.items()})
+        await wait_for_stop(stop, {name: rt.engine_task for name, rt in runtimes.items()})
         notify("STOPPING=1")
         log.info("stopping")
