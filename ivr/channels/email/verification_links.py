@@ -8,30 +8,27 @@ can type the address again."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import email.policy
 import email.utils
 import logging
 from email.headerregistry import Address
 from email.message import EmailMessage
+from functools import partial
 
 import asyncpg
 
 from ivr.channels.email.messages import HEADERS_POLICY, OutgoingEmail, Sending
 from ivr.channels.email.relay import SmtpRelay
 from ivr.channels.email.signing import SigningPool
+from ivr.channels.outbox import Outbox, drain
 from ivr.domain.signed_links import verification_token
 from ivr.storage import email_verifications as store
-from ivr.storage.database import DATABASE_ERRORS
 from ivr.storage.email_verifications import LinkToSend
 
 log = logging.getLogger(__name__)
 
 VERIFY_PATH = "/portal/verify-email/"
-SWEEP_SECONDS = 5.0
-TAKEN_AT_ONCE = 20
 WORDING = {
     "fr": (
         "Confirmez votre adresse courriel",
@@ -84,25 +81,13 @@ class VerificationLinkSender:
         self.relay = relay
         self.sending = sending
         self.signing = signing
-        self._woken = asyncio.Event()
 
     async def run(self) -> None:
         """Send links as residents add addresses, until cancelled."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(store.listen(self.pool, self._woken))
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(SWEEP_SECONDS):
-                        await self._woken.wait()
-                self._woken.clear()
-                try:
-                    pending = await store.take_pending(self.pool, TAKEN_AT_ONCE)
-                    for link in pending:
-                        await self._send(link)
-                    if len(pending) == TAKEN_AT_ONCE:
-                        self._woken.set()  # more are waiting
-                except DATABASE_ERRORS as error:
-                    log.warning("email links not sent yet", extra={"error": str(error)})
+        links = Outbox(partial(store.take_pending, self.pool), self._send)
+        await drain(
+            partial(store.listen, self.pool), [links], log=log, not_sent="email links not sent yet"
+        )
 
     async def _send(self, link: LinkToSend) -> None:
         outgoing = link_email(self.sending, link)

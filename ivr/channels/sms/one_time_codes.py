@@ -11,28 +11,25 @@ was changed") go the same way, at most once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from functools import partial
 
 import asyncpg
 
 from ivr.accounts.one_time_codes import LIFETIME, CodeKeys, is_code
+from ivr.channels.outbox import Outbox, drain
 from ivr.channels.sms.link import LinkDown, SmsLink
 from ivr.channels.sms.parts import message_parts
 from ivr.channels.sms.sender import Address, destination_address
 from ivr.smpp.session import ESME_ROK, status_text
 from ivr.storage import one_time_codes as store
 from ivr.storage import resident_notices as notice_store
-from ivr.storage.database import DATABASE_ERRORS
 from ivr.storage.one_time_codes import PendingCode
 from ivr.storage.resident_notices import Notice
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5.0
 LINK_WAIT_SECONDS = 60.0
-TAKEN_AT_ONCE = 20
 
 
 def code_text(code: str) -> str:
@@ -59,27 +56,18 @@ class SmsCodeSender:
         self.link = link
         self.keys = keys
         self.source = source
-        self._woken = asyncio.Event()
 
     async def run(self) -> None:
         """Send codes as they are issued, until cancelled."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(store.listen_for_new_codes(self.pool, self._woken))
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(SWEEP_SECONDS):
-                        await self._woken.wait()
-                self._woken.clear()
-                try:
-                    await store.sweep(self.pool)
-                    while pending := await store.take_pending(self.pool, "sms", TAKEN_AT_ONCE):
-                        for code in pending:
-                            await self._send(code)
-                    while notices := await notice_store.take_pending(self.pool, TAKEN_AT_ONCE):
-                        for notice in notices:
-                            await self._send_notice(notice)
-                except DATABASE_ERRORS as error:
-                    log.warning("one-time codes not sent yet", extra={"error": str(error)})
+        codes = Outbox(partial(store.take_pending, self.pool, "sms"), self._send)
+        notices = Outbox(partial(notice_store.take_pending, self.pool), self._send_notice)
+        await drain(
+            partial(store.listen_for_new_codes, self.pool),
+            [codes, notices],
+            log=log,
+            not_sent="one-time codes not sent yet",
+            before=partial(store.sweep, self.pool),
+        )
 
     async def _send(self, pending: PendingCode) -> None:
         code = self.keys.open(pending.phone_e164, pending.purpose, pending.code_sealed)

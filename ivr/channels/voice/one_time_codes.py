@@ -11,9 +11,9 @@ another.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
+from functools import partial
 
 import asyncpg
 from panoramisk.message import Message
@@ -27,6 +27,7 @@ from ivr.asterisk.ami import (
     OriginateRequest,
     trunk_channel,
 )
+from ivr.channels.outbox import Outbox, drain
 from ivr.channels.voice.code_calls import CodeCalls
 from ivr.channels.voice.sender import (
     FLOW_TOKEN_VARIABLE,
@@ -45,11 +46,9 @@ log = logging.getLogger(__name__)
 
 CODE_CONTEXT = "ivr-one-time-code"
 REFERENCE_PREFIX = "otc-"
-SWEEP_SECONDS = 5.0
 AMI_WAIT_SECONDS = 60.0
 LONGEST_CALL_SECONDS = 120.0
 """The code read twice takes about 15 s; a call still up after this is not waited for."""
-TAKEN_AT_ONCE = 20
 
 
 class VoiceCodeSender:
@@ -69,24 +68,18 @@ class VoiceCodeSender:
         self.calls = calls
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
-        self._woken = asyncio.Event()
 
     async def run(self) -> None:
         """Call codes as they are issued, each call in its own task, until cancelled."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(store.listen_for_new_codes(self.pool, self._woken))
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(SWEEP_SECONDS):
-                        await self._woken.wait()
-                self._woken.clear()
-                try:
-                    await store.sweep(self.pool)
-                    while pending := await store.take_pending(self.pool, "voice", TAKEN_AT_ONCE):
-                        for code in pending:
-                            tasks.create_task(self._send(code), name=f"{REFERENCE_PREFIX}{code.id}")
-                except DATABASE_ERRORS as error:
-                    log.warning("one-time codes not called yet", extra={"error": str(error)})
+        codes = Outbox(partial(store.take_pending, self.pool, "voice"), self._send)
+        await drain(
+            partial(store.listen_for_new_codes, self.pool),
+            [codes],
+            log=log,
+            not_sent="one-time codes not called yet",
+            before=partial(store.sweep, self.pool),
+            concurrent=True,
+        )
 
     async def _send(self, pending: PendingCode) -> None:
         """Call for one code and write how it went (a database away: logged only)."""
