@@ -10,8 +10,11 @@ RUN apt-get update \
            apt-get install -y --no-install-recommends python3 python3-venv; fi \
     && rm -rf /var/lib/apt/lists/*
 # uid 10001 also owns the PBX sounds directory in the asterisk service (alert audio).
+# The PBX volume's mount point too: an engine that fills a new volume from the image
+# (Docker) then hands it to ivr, so the app may write prompts before Asterisk starts.
 RUN groupadd --system --gid 10001 ivr \
-    && useradd --system --uid 10001 --gid 10001 --home /var/lib/ivr --create-home ivr
+    && useradd --system --uid 10001 --gid 10001 --home /var/lib/ivr --create-home ivr \
+    && install -d -o ivr -g ivr /var/lib/information-itum
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY ivr ivr

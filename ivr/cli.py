@@ -396,6 +396,23 @@ async def _show_config(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check_health(settings: Settings, args: argparse.Namespace) -> int:
+    import aiohttp
+
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.web_host, settings.web_host)  # noqa: S104
+    url = f"http://{host}:{settings.web_port}/healthz"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=args.timeout)) as http,
+            http.get(url) as answer,
+        ):
+            print(f"{answer.status} {await answer.text()}")
+            return 0 if answer.status == 200 else 1
+    except (aiohttp.ClientError, TimeoutError) as error:
+        print(f"{url}: {error or type(error).__name__}")
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ivr",
@@ -570,6 +587,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the product's Asterisk configuration for these settings; print asterisk.conf",
     )
     render.set_defaults(handler=_render_pbx_config)
+
+    health = commands.add_parser(
+        "check-health",
+        help="ask the running `ivr serve` whether it is healthy (exit 0) or not (1): for "
+        "container healthchecks and monitoring",
+    )
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds (5)")
+    health.set_defaults(handler=_check_health)
 
     show = commands.add_parser("show-config", help="print the settings in force (secrets hidden)")
     show.set_defaults(handler=_show_config)

@@ -158,6 +158,9 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
             "sms": {"smpp": "ok", "engine": "ok"},
             "email": {"smtp": "ok", "engine": "ok"},
         }
+        checked = await asyncio.to_thread(run_ivr, env, "check-health")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert checked.stdout.startswith("200 ") and '"status": "ok"' in checked.stdout
         saved = (tmp_path / "var" / "first-admin.txt").read_text().split()
         assert saved[0] == "admin@itum.example"
         assert saved[1] in second.decode()
@@ -168,6 +171,9 @@ async def test_serve_runs_the_whole_system_then_stops_on_sigterm(
     assert code == 0
     errors = (await process.stderr.read()).decode()
     assert "Traceback" not in errors, errors
+    stopped = await asyncio.to_thread(run_ivr, env, "check-health", "--timeout", "2")
+    assert stopped.returncode == 1
+    assert f"http://127.0.0.1:{port}/healthz: " in stopped.stdout
 
 
 @pytest.mark.asterisk
