@@ -43,8 +43,8 @@ async def sent(db: Executor, verification_id: int, detail: str) -> None:
     await db.execute(QUERIES["email_verifications.sent"], verification_id, detail)
 
 
-async def try_again(db: Executor, verification_id: int, detail: str) -> None:
-    await db.execute(QUERIES["email_verifications.try_again"], verification_id, detail)
+async def try_again(db: Executor, verification_id: int, detail: str, after: float) -> None:
+    await db.execute(QUERIES["email_verifications.try_again"], verification_id, detail, after)
 
 
 async def send_failed(db: Executor, verification_id: int, detail: str) -> None:

@@ -679,7 +679,8 @@ CREATE TABLE email_verifications (
     send_state text NOT NULL DEFAULT 'pending'
         CHECK (send_state IN ('pending', 'sending', 'sent', 'failed')),
     sent_at timestamptz,
-    send_detail text NOT NULL DEFAULT ''
+    send_detail text NOT NULL DEFAULT '',
+    next_try_at timestamptz
 );
 CREATE INDEX email_verifications_account_idx ON email_verifications (account_id);
 CREATE INDEX email_verifications_pending_idx ON email_verifications (id)
@@ -854,3 +855,7 @@ CREATE INDEX information_call_alerts_alert_idx ON information_call_alerts (alert
 -- 0021 retention
 
 -- alerts.pseudonymized_at and sms_inbound.phone_e164 made nullable: inline above.
+
+-- 0022 email link retry
+
+-- email_verifications.next_try_at: inline above.

@@ -89,3 +89,48 @@ async def test_an_address_the_relay_refuses_is_shown_as_not_sent(
             await asyncio.sleep(0.05)
     page = html.unescape(await (await client.get("/portal/contacts")).text())
     assert "le message de confirmation n'a pas pu être envoyé" in page
+
+
+async def test_a_link_the_relay_cannot_take_for_now_waits_before_it_is_tried_again(
+    make_client: ClientFactory, db: asyncpg.Pool, mail: SimulatedMailRelay, email_channel: None
+) -> None:
+    """Greylisted (451) links go back to the queue with a delay: even with more of them
+    than a round takes at once, the relay is not asked again and again meanwhile."""
+    await build_town(db)
+    await save_password(db, "+14185550101", PASSWORD)
+    client = await make_client()
+    await send(client, "/portal/sign-in", {"phone": "418 555-0101", "password": PASSWORD})
+    addresses = [f"greylist-{n}@example.org" for n in range(25)]  # a round takes 20
+    await send(client, "/portal/contacts", form(email_new=addresses[0]))
+    first = await db.fetchrow("SELECT account_id, member_id FROM email_verifications")
+    assert first is not None
+    account, member = first["account_id"], first["member_id"]
+    await db.executemany(  # as if as many residents had added theirs while the relay was away
+        "INSERT INTO email_verifications (account_id, member_id, email, language, expires_at) "
+        "VALUES ($1, $2, $3, 'fr', now() + interval '7 days')",
+        [(account, member, address) for address in addresses[1:]],
+    )
+    await db.execute("SELECT pg_notify('ivr_email_verifications', '')")
+
+    async def waiting() -> int:
+        return await db.fetchval(  # type: ignore[no-any-return]
+            "SELECT count(*) FROM email_verifications "
+            "WHERE send_state = 'pending' AND next_try_at > now() + interval '20 seconds'"
+        )
+
+    async with asyncio.timeout(10):
+        while await waiting() < len(addresses):
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # a round that took them again at once would ask by now
+    assert mail.rcpt_answers() == {451: len(addresses)}
+    assert mail.messages() == []
+
+    await db.execute("UPDATE email_verifications SET next_try_at = now()")  # their time came
+    await db.execute("SELECT pg_notify('ivr_email_verifications', '')")
+    async with asyncio.timeout(15):
+        while len(mail.messages()) < len(addresses):
+            await asyncio.sleep(0.05)
+    assert sorted(m.recipients[0] for m in mail.messages()) == sorted(addresses)
+    assert await db.fetchval(
+        "SELECT count(*) FROM email_verifications WHERE send_state = 'sent'"
+    ) == len(addresses)

@@ -2,8 +2,8 @@
 email channel through the same relay as the alerts (and signed the same way).
 
 Woken by ``NOTIFY ivr_email_verifications`` (and every few seconds anyway). A link the
-relay could not take for now (no connection, a 4xx answer) is tried again at the next
-round; one it refused (5xx) is not: the page shows it as not sent, and the resident
+relay could not take for now (no connection, a 4xx answer) is tried again after
+``RETRY_SECONDS``; one it refused (5xx) is not: the page shows it as not sent, and the resident
 can type the address again."""
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from ivr.storage.email_verifications import LinkToSend
 log = logging.getLogger(__name__)
 
 VERIFY_PATH = "/portal/verify-email/"
+# A link the relay could not take for now waits this long (the relay is away or
+# greylisting), so a round does not take it again at once.
+RETRY_SECONDS = 30.0
 WORDING = {
     "fr": (
         "Confirmez votre adresse courriel",
@@ -98,7 +101,7 @@ class VerificationLinkSender:
             await store.sent(self.pool, link.id, str(answer))
             log.info("email link sent", extra={"verification_id": link.id})
         elif answer.code is None or answer.code < 500:
-            await store.try_again(self.pool, link.id, str(answer))
+            await store.try_again(self.pool, link.id, str(answer), RETRY_SECONDS)
         else:
             await store.send_failed(self.pool, link.id, str(answer))
             log.warning("email link not sent",

@@ -3,6 +3,7 @@
 WITH taken AS (
     SELECT id FROM email_verifications
     WHERE send_state = 'pending' AND expires_at > now()
+      AND (next_try_at IS NULL OR next_try_at <= now())
     ORDER BY id
     LIMIT $1
     FOR UPDATE SKIP LOCKED
@@ -17,7 +18,10 @@ UPDATE email_verifications SET send_state = 'sent', sent_at = now(), send_detail
 WHERE id = $1;
 
 -- name: try_again
-UPDATE email_verifications SET send_state = 'pending', send_detail = $2 WHERE id = $1;
+-- Back in the queue, not before $3 seconds from now.
+UPDATE email_verifications
+SET send_state = 'pending', send_detail = $2, next_try_at = now() + make_interval(secs => $3)
+WHERE id = $1;
 
 -- name: send_failed
 UPDATE email_verifications SET send_state = 'failed', send_detail = $2 WHERE id = $1;
