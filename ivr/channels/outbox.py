@@ -4,10 +4,10 @@ The one-time codes (by text and by call), the notices about an account and the e
 verification links each wait in such a table until their sender takes them; one loop,
 this one, drains them all. Woken by the table's ``NOTIFY`` (and every ``SWEEP_SECONDS``
 anyway: a notice is lost with its connection), a round takes the pending rows
-``TAKEN_AT_ONCE`` at a time and hands each to the sender, which writes how it went. A
-batch that comes back short ends the round, so a row put back to be tried again (an
-email link) waits for the next one. A database away is logged; the next round tries
-again."""
+``TAKEN_AT_ONCE`` at a time and hands each to the sender, which writes how it went,
+until a batch comes back short. A row put back to be tried again must say when (an
+email link waits ``RETRY_SECONDS``): otherwise a full batch of them would be taken again
+at once. A database away is logged; the next round tries again."""
 
 from __future__ import annotations
 

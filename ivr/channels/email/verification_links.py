@@ -3,8 +3,8 @@ email channel through the same relay as the alerts (and signed the same way).
 
 Woken by ``NOTIFY ivr_email_verifications`` (and every few seconds anyway). A link the
 relay could not take for now (no connection, a 4xx answer) is tried again after
-``RETRY_SECONDS``; one it refused (5xx) is not: the page shows it as not sent, and the resident
-can type the address again."""
+``RETRY_SECONDS``; one it refused (5xx) is not: the page shows it as not sent, and the
+resident can type the address again."""
 
 from __future__ import annotations
 
